@@ -1,0 +1,1 @@
+"""Adapters: everything that speaks a foreign format or service (CSV, ICS, Google Calendar)."""

@@ -1,0 +1,1 @@
+"""In-memory studio source and calendar backend, for tests and for trying syncengine out."""

@@ -1,0 +1,1 @@
+"""Log sinks and the event bus."""
