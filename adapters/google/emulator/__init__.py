@@ -1,0 +1,1 @@
+"""A local Calendar v3 service that behaves like Google where a sync client depends on it."""
