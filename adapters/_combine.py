@@ -14,7 +14,9 @@ Rules shared by every file-based source:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -70,9 +72,9 @@ def combine(
         for d in read.diagnostics:
             # One warning per unknown staff name per read, however many rows and files carry it.
             if d.code == "unknown-staff":
-                if d.message in warned:
+                if d.message.casefold() in warned:
                     continue
-                warned.add(d.message)
+                warned.add(d.message.casefold())
             diagnostics.append(d)
         complete = complete and read.complete
         if read.rejected:
@@ -146,3 +148,19 @@ def expansion_window(context: SourceContext) -> tuple[timedelta, timedelta]:
     past = max(u.sync.window.past_days for u in users)
     future = max(u.sync.window.future_days for u in users)
     return timedelta(days=past), timedelta(days=future)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an export is read.
+
+    Why: reading builds hundreds of thousands of small objects and no cycles; every full collection
+    in between walks all of them again, which costs a third of the time of a 100,000-row read.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -29,6 +29,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 #: Names a drop folder may hold while a file is still being copied or edited (Office lock files,
 #: browser and rsync partials, editor swap files): never read.
 _TEMP_PREFIXES = ("~$", ".")
+OUTBOX_PREFIX = "from-google-"
 _TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp", "~")
 
 
@@ -103,12 +104,17 @@ def is_temporary(path: Path) -> bool:
 
 
 def drop_folder_files(folder: Path, suffixes: tuple[str, ...] = (".csv", ".ics")) -> list[Path]:
-    """The export files of a drop folder, oldest first (by mtime, then name), so later ones win."""
+    """The export files of a drop folder, oldest first (by mtime, then name), so later ones win.
+
+    Outbox files (``from-google-*``) are skipped too: a writeback folder inside the drop folder must
+    not make syncengine read its own changes back as if the studio had exported them.
+    """
     if not folder.is_dir():
         raise SourceError(folder, "the drop folder does not exist")
     found: list[tuple[int, str, Path]] = []
     for entry in folder.iterdir():
-        if entry.suffix.lower() not in suffixes or is_temporary(entry) or not entry.is_file():
+        skipped = is_temporary(entry) or entry.name.startswith(OUTBOX_PREFIX)
+        if entry.suffix.lower() not in suffixes or skipped or not entry.is_file():
             continue
         found.append((entry.stat().st_mtime_ns, entry.name, entry))
     return [path for _, _, path in sorted(found)]

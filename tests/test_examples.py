@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from syncengine.cli import main
 from syncengine.config.loader import load_config
@@ -41,13 +43,46 @@ def test_example_config_loads_with_what_it_promises(example):
     assert all(s.path.exists() for s in config.sources)
 
 
-def test_check_passes_on_the_example(example, capsys):
+class _Accept:
+    async def handle_DATA(self, server, session, envelope):
+        return "250 OK"
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server on a free loopback port (the example's 2525 may be taken on a shared machine)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(_Accept(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+def test_check_passes_on_the_example(example, mail_server, capsys):
+    text = example.read_text(encoding="utf-8")
+    assert "port: 2525" in text
+    example.write_text(text.replace("port: 2525", f"port: {mail_server}"), encoding="utf-8")
     code = main(["check", "-c", str(example)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "FAIL" not in out
     assert out.splitlines()[0].startswith("OK   config: studio.yaml is valid")
     assert (example.parent / ".syncengine").is_dir()
+
+
+def test_check_passes_on_the_example_without_a_mail_server(example, capsys):
+    # A fresh clone has no mail server on 127.0.0.1:2525: that is a warning, not a failure.
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 2525)) == 0:
+            pytest.skip("something listens on 127.0.0.1:2525; this test needs the port free")
+    code = main(["check", "-c", str(example)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "WARN smtp: nothing listens on 127.0.0.1:2525" in out
 
 
 def test_example_export_has_the_spectra_header_and_staff_from_the_config(example):

@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from adapters._combine import FileRead, combine, duplicate
+from adapters._combine import FileRead, combine, duplicate, gc_paused
 from adapters._files import decode, read_bytes, source_files
 from adapters.csv.columns import SPECTRA_HEADER, Statuses, mapping_for
 from adapters.csv.rows import Layout, ParsedRow, RowFailure, RowReader
@@ -75,18 +75,19 @@ class CsvSource:
 
     def read(self) -> SourceRead:
         reads: list[FileRead] = []
-        for path in source_files(self.config.path):
-            if path.suffix.lower() == ".ics":
-                from adapters.ics.parse import read_ics_file
+        with gc_paused():
+            for path in source_files(self.config.path):
+                if path.suffix.lower() == ".ics":
+                    from adapters.ics.parse import read_ics_file
 
-                reads.append(read_ics_file(path, self.context, self.config.encoding))
-                continue
-            read, dialect = read_csv_file(
-                path, self.config, self.context, self.mapping, self.statuses, self.clock
-            )
-            reads.append(read)
-            if dialect is not None:
-                self.dialect = dialect
+                    reads.append(read_ics_file(path, self.context, self.config.encoding))
+                    continue
+                read, dialect = read_csv_file(
+                    path, self.config, self.context, self.mapping, self.statuses, self.clock
+                )
+                reads.append(read)
+                if dialect is not None:
+                    self.dialect = dialect
         return combine(self.config.id, reads, self.config.combine)
 
     def write_back(

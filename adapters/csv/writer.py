@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters._combine import shown_after
-from adapters._files import outbox_stamp, replace_atomically, write_new
+from adapters._files import OUTBOX_PREFIX, outbox_stamp, replace_atomically, write_new
 from adapters.csv.columns import ACTION_COLUMN, SPECTRA_HEADER, Statuses, header_key, mapping_for
 from adapters.csv.rows import RowWriter
 from adapters.csv.values import Clock
@@ -113,7 +113,7 @@ def write_outbox(
         dialect.newline,
         action=True,
     )
-    stem = f"from-google-{outbox_stamp(now)}"
+    stem = f"{OUTBOX_PREFIX}{outbox_stamp(now)}"
     written = write_new(writeback.path / f"{stem}.csv", _encode(text, dialect.encoding))
     from adapters.ics.write import render_changes
 

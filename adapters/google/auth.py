@@ -155,10 +155,14 @@ def login(
     no_browser: bool = False,
     open_browser: bool = True,
     port: int = 0,
+    browser: str | None = None,
     ask: Callable[[str], str] = input,
     say: Callable[[str], None] = print,
 ) -> LoginResult:
-    """Sign ``user_id`` in and save their token; raises AuthError (account mismatch, refused sign-in)."""
+    """Sign ``user_id`` in and save their token; raises AuthError (account mismatch, refused sign-in).
+
+    ``browser`` names a :mod:`webbrowser` controller for the local-server flow (None: the default one).
+    """
     user = _oauth_user(config, user_id)
     creds_config = config.credentials_for(user)
     assert creds_config.client_secrets is not None
@@ -176,7 +180,8 @@ def login(
                 flow.fetch_token(code=code_from_answer(answer, state))
             else:
                 flow.run_local_server(
-                    host="localhost", port=port, open_browser=open_browser, timeout_seconds=600,
+                    host="localhost", port=port, open_browser=open_browser, browser=browser,
+                    timeout_seconds=600,
                     authorization_prompt_message=f"Sign in as {user.google.account}: {{url}}",
                     access_type="offline", prompt="consent", login_hint=user.google.account)
     except SyncEngineError as exc:

@@ -2,7 +2,8 @@
 
 ``google.endpoint`` is either a root URL (``https://www.googleapis.com/``, or a test server's) or
 ``embedded``: then the project's own Calendar v3 service runs in this process on 127.0.0.1 (a free port),
-keeping its data in ``<state folder>/calendar``, and each user talks to it as their ``google.account``.
+keeping its data in ``<state folder>/calendar``, and each user talks to it as their ``google.account``
+(a new calendar there starts in the studio's zone).
 It stops when the backend is closed.
 """
 
@@ -71,6 +72,10 @@ class GoogleCalendarBackend:
             service.start()
         except OSError as exc:
             raise TransientError("*", f"the embedded calendar service could not start: {exc}") from exc
+        # Each user's calendar starts in the studio's zone (the service keeps an existing calendar as it is).
+        for user in self.config.users:
+            account = user.google.account
+            service.add_account(account, token=f"embedded:{account}", time_zone=self.config.studio.timezone)
         self._service = service
         return str(service.root_url)
 

@@ -25,10 +25,10 @@ from adapters.google.retry import RequestBudget, RetryPolicy, is_retryable
 
 @dataclass(frozen=True)
 class Call:
-    """One API call: ``make(service)`` builds the request (fresh for every attempt)."""
+    """One API call: ``make(client)`` builds the request (fresh for every attempt)."""
 
     key: str
-    make: Callable[[Any], Any]
+    make: Callable[[CalendarClient], Any]
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _run_batch(client: CalendarClient, chunk: Sequence[Call], budget: RequestBud
 
     batch = client.new_batch()
     for call in chunk:
-        batch.add(call.make(client.service), callback=on_answer, request_id=call.key)
+        batch.add(call.make(client), callback=on_answer, request_id=call.key)
     budget.spend()
     try:
         batch.execute(http=client.http)
@@ -127,7 +127,7 @@ def _run_batch(client: CalendarClient, chunk: Sequence[Call], budget: RequestBud
 
 def _run_single(client: CalendarClient, call: Call, policy: RetryPolicy, budget: RequestBudget) -> Outcome:
     try:
-        return Outcome(response=policy.call(budget, lambda: call.make(client.service).execute(num_retries=0)))
+        return Outcome(response=policy.call(budget, lambda: call.make(client).execute(num_retries=0)))
     except HttpError as exc:
         return Outcome(error=exc)
     except Exception as exc:

@@ -46,7 +46,8 @@ def _calendar_checks(session: GoogleCalendarSession, studio_zone: str) -> Iterat
                       f"{session.calendar_id} found ({calendar.get('summary') or calendar.get('id')})")
     cal = session.calendar_id
     try:
-        entry = session.call(lambda s: s.calendarList().get(calendarId=cal), "reading the calendar list")
+        entry = session.call(lambda c: c.service.calendarList().get(calendarId=cal),
+                             "reading the calendar list")
     except SyncEngineError as exc:
         yield CheckResult(f"{who} writable", "warn", f"access could not be confirmed: {exc}",
                           "make sure the account may edit this calendar")

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from dateutil.rrule import rruleset, rrulestr  # type: ignore[import-untyped]
+from dateutil.rrule import rruleset, rrulestr
 
 from adapters.google.mapping import UnreadableEvent, entry_from_event, occurrence_id, parse_time, zone
 from syncengine.ports import CalendarEntry

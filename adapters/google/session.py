@@ -8,8 +8,9 @@ Reads (:meth:`GoogleCalendarSession.read`):
 - **incremental** (a cursor): the same listing with ``syncToken`` instead of a window (the API forbids
   both); cancelled tombstones become ``removed``.  A 410 means the token expired: a full read follows,
   reported with ``full=True`` so the core finds deletions made during the gap by comparing with its state.
-  A delta that touches a recurring series is also answered with a full read, because the occurrences in
-  the window can only be recomputed from the whole series.
+  A delta that touches a recurring series (an exception, the master, or a deleted master) is also
+  answered with a full read, because the occurrences in the window can only be recomputed from the whole
+  series, and a full read lets the core see every occurrence of a deleted series go.
 
 Writes (:meth:`GoogleCalendarSession.apply`) are :class:`~adapters.google.writes.WriteJob` state machines,
 whose calls go out together in batches (:func:`~adapters.google.batch.run_calls`).
@@ -25,7 +26,7 @@ from typing import Any
 import google.auth.credentials
 from googleapiclient.errors import HttpError
 
-from adapters.google.batch import run_calls
+from adapters.google.batch import Call, run_calls
 from adapters.google.client import DEFAULT_TIMEOUT, CalendarClient, ThreadClients
 from adapters.google.errors import error_reason, map_error
 from adapters.google.mapping import UnreadableEvent, day_bounds, entry_from_event
@@ -81,11 +82,11 @@ class GoogleCalendarSession:
     def error(self, exc: BaseException, what: str) -> CalendarError:
         return map_error(self.user_id, exc, what, self.calendar_id)
 
-    def call(self, make: Callable[[Any], Any], what: str) -> Any:
+    def call(self, make: Callable[[CalendarClient], Any], what: str) -> Any:
         """One API call with retries; failures become typed errors."""
         client = self.client
         try:
-            return self.policy.call(self.budget, lambda: make(client.service).execute(num_retries=0))
+            return self.policy.call(self.budget, lambda: make(client).execute(num_retries=0))
         except SyncEngineError:
             raise
         except Exception as exc:
@@ -95,7 +96,7 @@ class GoogleCalendarSession:
         """The calendar resource (``id``, ``summary``, ``timeZone``)."""
         cal = self.calendar_id
         result: dict[str, Any] = self.call(
-            lambda s: s.calendars().get(calendarId=cal), "reading the calendar")
+            lambda c: c.service.calendars().get(calendarId=cal), "reading the calendar")
         return result
 
     def _remember(self, events: Sequence[Event]) -> None:
@@ -195,6 +196,8 @@ class GoogleCalendarSession:
             raise
         if any(item.get("recurrence") or item.get("recurringEventId") for item in items):
             return None
+        if self._deletes_a_series(items):
+            return None
         self._remember(items)
         entries: dict[str, CalendarEntry] = {}
         removed: dict[str, None] = {}
@@ -210,6 +213,22 @@ class GoogleCalendarSession:
                 removed.pop(eid, None)
         return CalendarRead(full=False, entries=tuple(entries.values()), removed=tuple(removed),
                             cursor=token, time_zone=time_zone)
+
+    def _deletes_a_series(self, items: Sequence[Event]) -> bool:
+        """Whether a tombstone in a delta is a deleted series (whose occurrences are then all gone).
+
+        A tombstone may carry only its id, so the deleted events are fetched (``get`` still returns a
+        cancelled event with its details), batched; this costs nothing when nothing was deleted.
+        """
+        ids = [str(i["id"]) for i in items if i.get("status") == "cancelled" and i.get("id")
+               and "_" not in str(i["id"])]  # instance ids (series_date) are never series themselves
+        if not ids:
+            return False
+        cal = self.calendar_id
+        calls = [Call(str(n), _getter(cal, eid)) for n, eid in enumerate(ids)]
+        outcomes = run_calls(self.client, calls, self.batch_size, self.policy, self.budget)
+        return any(o.ok and isinstance(o.response, dict) and o.response.get("recurrence")
+                   for o in outcomes.values())
 
     def _entry(self, event: Event, series_id: str | None = None) -> CalendarEntry | None:
         try:
@@ -257,8 +276,12 @@ class GoogleCalendarSession:
         self._clients.close()
 
 
+def _getter(calendar_id: str, event_id: str) -> Callable[[CalendarClient], Any]:
+    return lambda c: c.events.get(calendarId=calendar_id, eventId=event_id)
+
+
 def _list_page(client: CalendarClient, query: dict[str, Any]) -> Callable[[], Any]:
-    return lambda: client.service.events().list(**query).execute(num_retries=0)
+    return lambda: client.events.list(**query).execute(num_retries=0)
 
 
 def _with_requests(read: CalendarRead, requests: int) -> CalendarRead:

@@ -25,8 +25,16 @@ from typing import Any
 from googleapiclient.errors import HttpError
 
 from adapters.google.batch import Call, Outcome
+from adapters.google.client import CalendarClient
 from adapters.google.mapping import UID_KEY, entry_from_event, event_body, is_ours, merge_body
-from syncengine.errors import AuthError, CalendarError, CalendarNotFound, PermissionDenied, QuotaError
+from syncengine.errors import (
+    AuthError,
+    CalendarError,
+    CalendarNotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    QuotaError,
+)
 from syncengine.ids import derive_event_id
 from syncengine.model import CALENDAR_FIELDS
 from syncengine.ports import CalendarEntry, CalendarWrite, CalendarWriteResult, WriteStatus
@@ -98,21 +106,21 @@ class WriteJob:
         cal = self.ctx.calendar_id
         if self._state == "insert":
             body = self._wanted(self._ids[self._gen])
-            return Call(key, lambda s: s.events().insert(calendarId=cal, body=body, sendUpdates="none"))
+            return Call(key, lambda c: c.events.insert(calendarId=cal, body=body, sendUpdates="none"))
         if self._state == "get":
             eid = self._ids[self._gen]
-            return Call(key, lambda s: s.events().get(calendarId=cal, eventId=eid))
+            return Call(key, lambda c: c.events.get(calendarId=cal, eventId=eid))
         if self._state == "update":
             eid = self._current_id()
             base = self._stored
             wanted = self._wanted(None)
             body = merge_body(base, wanted) if base is not None else wanted
             return Call(key, _with_if_match(
-                lambda s: s.events().update(calendarId=cal, eventId=eid, body=body, sendUpdates="none"),
+                lambda c: c.events.update(calendarId=cal, eventId=eid, body=body, sendUpdates="none"),
                 self._etag))
         eid = self.write.event_id
         return Call(key, _with_if_match(
-            lambda s: s.events().delete(calendarId=cal, eventId=eid, sendUpdates="none"), self._etag))
+            lambda c: c.events.delete(calendarId=cal, eventId=eid, sendUpdates="none"), self._etag))
 
     def _current_id(self) -> str:
         return self._ids[self._gen] if self.write.op == "create" else self.write.event_id
@@ -138,11 +146,14 @@ class WriteJob:
         elif state == "update" and status == 412 and self.write.op == "create":
             self._state = "get"  # changed between our get and update: look again
         elif status == 412:
-            self._finish("precondition-failed", self.write.event_id, outcome.error)
+            changed = PreconditionFailed(self.ctx.user_id, self.write.event_id)
+            self._finish("precondition-failed", self.write.event_id, changed)
         elif state == "delete" and status in (404, 410):
             self._finish("ok", self.write.event_id)
         elif state == "update" and status in (404, 410):
-            self._finish("failed", self.write.event_id, self._error(outcome.error, "updating an event"))
+            # The event itself is gone (the calendar answered the other calls): the next read shows it.
+            gone = CalendarError(self.ctx.user_id, f"event {self._current_id()} no longer exists", status)
+            self._finish("failed", self.write.event_id, gone)
         else:
             what = {"insert": "creating", "get": "reading", "update": "updating", "delete": "deleting"}[state]
             error = self._error(outcome.error, f"{what} an event")
@@ -193,9 +204,11 @@ class WriteJob:
         self.result = CalendarWriteResult(self.write, status, event_id=event_id, entry=entry, error=error)
 
 
-def _with_if_match(make: Callable[[Any], Any], etag: str | None) -> Callable[[Any], Any]:
-    def build(service: Any) -> Any:
-        request = make(service)
+def _with_if_match(
+    make: Callable[[CalendarClient], Any], etag: str | None
+) -> Callable[[CalendarClient], Any]:
+    def build(client: CalendarClient) -> Any:
+        request = make(client)
         if etag:
             request.headers["If-Match"] = etag
         return request

@@ -30,6 +30,7 @@ iCalendar) is rejected as a whole.  An event with a broken or missing DTSTART is
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -38,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import recurring_ical_events
 import x_wr_timezone
-from icalendar import Calendar, Component, vText
+from icalendar import Calendar, Component
 
 from adapters._combine import FileRead, duplicate, expansion_window
 from adapters._files import decode, read_bytes
@@ -64,6 +65,8 @@ STAFF_PROPERTIES: tuple[tuple[str, Role], ...] = (
 )
 _ATTENDEE_ROLES: dict[str, Role] = {"CHAIR": "photographer", "OPT-PARTICIPANT": "assistant"}
 _STATUSES: dict[str, Status] = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
+_ESCAPED = re.compile(r"\\([\\,;nN])")
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
 _CRITICAL = frozenset({"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE"})
 
 
@@ -256,7 +259,8 @@ class EventReader:
             session=_xtext(event.get("X-SYNCENGINE-SESSION")),
             assigned=tuple(assigned),
             resources=tuple(r for v in _as_list(event.get("RESOURCES")) for r in split_names(str(v))),
-            extra=tuple(_extra(event)),
+            # Property order means nothing in iCalendar; sorted, a re-saved file reads the same.
+            extra=tuple(sorted(_extra(event))),
             origin=Origin(self.file, line),
         )
         return appointment, unknown
@@ -313,6 +317,14 @@ class EventReader:
         return Diagnostic("error", message, self.file, line, uid=uid, code=code)
 
 
+def split_occurrence(uid: str) -> tuple[str, str]:
+    """``("UID", "instant")`` for an occurrence uid ``UID/<instant>``, else ``(uid, "")``."""
+    series, _, instant = uid.rpartition("/")
+    if series and _INSTANT.match(instant):
+        return series, instant
+    return uid, ""
+
+
 def _dt(event: Component, name: str) -> Any:
     """The value (date, datetime or timedelta) of a date-time property."""
     return getattr(event[name], "dt", None)
@@ -333,7 +345,7 @@ def _xtext(value: Any) -> str:
     r"""An X- property's text: icalendar keeps those escaped (``\,``), as it cannot know their type."""
     if value is None:
         return ""
-    return str(vText.from_ical(str(value)))
+    return _ESCAPED.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), str(value))
 
 
 def _as_list(value: Any) -> list[Any]:

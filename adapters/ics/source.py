@@ -24,9 +24,17 @@ from typing import ClassVar
 
 from icalendar import Calendar
 
-from adapters._combine import FileRead, combine, shown_after
-from adapters._files import decode, outbox_stamp, read_bytes, replace_atomically, source_files, write_new
-from adapters.ics.parse import read_ics_file
+from adapters._combine import FileRead, combine, gc_paused, shown_after
+from adapters._files import (
+    OUTBOX_PREFIX,
+    decode,
+    outbox_stamp,
+    read_bytes,
+    replace_atomically,
+    source_files,
+    write_new,
+)
+from adapters.ics.parse import read_ics_file, split_occurrence
 from adapters.ics.write import apply_in_place, event_for, render_calendar, render_changes
 from syncengine.config.model import SourceConfig, WritebackConfig
 from syncengine.errors import SourceError, WritebackError
@@ -58,19 +66,20 @@ class IcsSource:
         reads: list[FileRead] = []
         self._seen.clear()
         self._home.clear()
-        for path in source_files(self.config.path):
-            if path.suffix.lower() == ".csv":
-                reads.append(self._read_csv(path))
-                continue
-            read = read_ics_file(path, self.context, self.config.encoding)
-            reads.append(read)
-            if read.rejected:
-                continue
-            self._seen[path] = _Seen(read.digest, self._encoding_of(path))
-            for appointment in read.appointments:
-                self._home.setdefault(appointment.uid.partition("/")[0], path)
-            for uid in read.unreadable:
-                self._home.setdefault(uid.partition("/")[0], path)
+        with gc_paused():
+            for path in source_files(self.config.path):
+                if path.suffix.lower() == ".csv":
+                    reads.append(self._read_csv(path))
+                    continue
+                read = read_ics_file(path, self.context, self.config.encoding)
+                reads.append(read)
+                if read.rejected:
+                    continue
+                self._seen[path] = _Seen(read.digest, self._encoding_of(path))
+                for appointment in read.appointments:
+                    self._home.setdefault(split_occurrence(appointment.uid)[0], path)
+                for uid in read.unreadable:
+                    self._home.setdefault(split_occurrence(uid)[0], path)
         return combine(self.config.id, reads, self.config.combine)
 
     def _read_csv(self, path: Path) -> FileRead:
@@ -98,7 +107,7 @@ class IcsSource:
         if writeback.mode == "outbox":
             if writeback.path is None:
                 raise WritebackError(self.config.path, "writeback.path is not set")
-            target = writeback.path / f"from-google-{outbox_stamp(now)}.ics"
+            target = writeback.path / f"{OUTBOX_PREFIX}{outbox_stamp(now)}.ics"
             return WriteBackReceipt(files=(write_new(target, render_changes(changes, studio)),), shown=shown)
         return WriteBackReceipt(files=tuple(self._in_place(changes)), shown=shown)
 
@@ -110,7 +119,7 @@ class IcsSource:
         by_file: dict[Path, list[StudioChange]] = {}
         new: list[StudioChange] = []
         for change in changes:
-            home = self._home.get(change.appointment.uid.partition("/")[0])
+            home = self._home.get(split_occurrence(change.appointment.uid)[0])
             if home is None and not folder:
                 home = self.config.path
             if home is None:
@@ -143,7 +152,7 @@ class IcsSource:
             name = _UNSAFE.sub("-", change.appointment.uid).strip("-") or "appointment"
             data = render_calendar([event_for(shown_after(change), studio)])
             path = write_new(self.config.path / f"{name}.ics", data)
-            self._home[change.appointment.uid.partition("/")[0]] = path
+            self._home[split_occurrence(change.appointment.uid)[0]] = path
             self._seen[path] = _Seen(hashlib.sha256(data).hexdigest(), "utf-8")
             written.append(path)
         return written

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar, Component, Event, vText
 
 from adapters._combine import shown_after
-from adapters.ics.parse import STAFF_PROPERTIES
+from adapters.ics.parse import STAFF_PROPERTIES, split_occurrence
 from syncengine.config.model import StudioConfig
 from syncengine.model import Appointment
 from syncengine.ports import StudioChange
@@ -41,7 +41,7 @@ def event_for(appointment: Appointment, studio: StudioConfig, action: str | None
     """A VEVENT holding every canonical field of ``appointment`` (and its ``extra`` verbatim)."""
     lines = ["BEGIN:VEVENT", *(f"{key}:{value}" for key, value in appointment.extra), "END:VEVENT", ""]
     event: Component = Event.from_ical("\r\n".join(lines)) if appointment.extra else Event()
-    uid, _, instant = appointment.uid.partition("/")
+    uid, instant = split_occurrence(appointment.uid)
     event.add("uid", appointment.uid if not instant else uid)
     if instant:
         event.add("recurrence-id", _instant_value(instant, appointment, studio))
@@ -93,7 +93,7 @@ def apply_in_place(calendar: Calendar, changes: Sequence[StudioChange], studio: 
     stamp = datetime.now(UTC).replace(microsecond=0)
     for change in changes:
         shown = shown_after(change)
-        uid, _, instant = shown.uid.partition("/")
+        uid, instant = split_occurrence(shown.uid)
         target = _find(calendar, uid, instant, shown, studio)
         if target is None:
             calendar.add_component(_stamped(event_for(shown, studio), stamp))

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
+from adapters._combine import shown_after
 from syncengine.config.model import (
     SourceConfig,
     StudioConfig,
@@ -62,13 +63,6 @@ class _Store:
 
 
 _STORES: dict[str, _Store] = {}
-
-
-def shown_after(change: StudioChange) -> Appointment:
-    """What the studio shows for ``change`` once taken in (a cancellation keeps the booking, cancelled)."""
-    if change.action == "cancelled":
-        return change.appointment.evolve(status="cancelled")
-    return change.appointment
 
 
 class MemorySource:

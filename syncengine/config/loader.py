@@ -62,7 +62,6 @@ def load_config(path: Path | str) -> m.StudioConfig:
     config = _build(Section(problems, data, "", (1, 1)), shown.resolve())
     if problems.items:
         raise ConfigError(problems.items)
-    assert config is not None
     return config
 
 
@@ -83,7 +82,8 @@ def _syntax_problem(path: Path, exc: MarkedYAMLError) -> ConfigProblem:
     return ConfigProblem(path, line, column, f"YAML syntax error: {reason}", hint)
 
 
-def _build(root: Section, path: Path) -> m.StudioConfig | None:
+def _build(root: Section, path: Path) -> m.StudioConfig:
+    """The config objects, with defaults where a problem was recorded (the caller raises then)."""
     base = path.parent
     root.check_keys(TOP_KEYS, required=("version", "studio", "sources", "users"))
     version = root.raw("version")
@@ -95,7 +95,7 @@ def _build(root: Section, path: Path) -> m.StudioConfig | None:
     if isinstance(root.raw("sources"), list) and not sources:
         root.error("'sources' lists no export", "add at least one source (format, path)", key="sources")
     google = _google(root.section("google"), base, studio)
-    users = tuple(_user(u, base) for u in root.items("users"))
+    users = tuple(_user(u, base, studio.state.parent / "tokens") for u in root.items("users"))
     resources = tuple(_resource(r) for r in root.items("resources"))
     email = _email(root.section("email"), base)
     config = m.StudioConfig(
@@ -159,18 +159,22 @@ def _source(sec: Section, base: Path) -> m.SourceConfig | None:
                       suggest(status, STATUS_VALUES), key="statuses")
     path = sec.path_value("path", base)
     source_id = sec.text("id", "", required=True)
+    # Every getter runs before the early return, so each of their problems is reported too.
+    dialect, columns = sec.text("dialect", None), sec.text_map("columns")
+    encoding, key = sec.text("encoding", "auto", required=True), sec.text_list("key")
+    combine = sec.choice("combine", ("newest", "separate"), "newest")
     if not (source_id and fmt and path):
         return None
     return m.SourceConfig(
         id=source_id,
         format=fmt,
         path=path,
-        dialect=sec.text("dialect", None),
-        columns=sec.text_map("columns"),
-        encoding=sec.text("encoding", "auto", required=True),
-        key=sec.text_list("key"),
+        dialect=dialect,
+        columns=columns,
+        encoding=encoding,
+        key=key,
         statuses=statuses,
-        combine=cast(Any, sec.choice("combine", ("newest", "separate"), "newest")),
+        combine=cast(Any, combine),
         where=sec.where(),
     )
 
@@ -187,9 +191,21 @@ def _writeback(sec: Section | None, base: Path) -> m.WritebackConfig:
     return m.WritebackConfig(mode=cast(m.WritebackMode, mode), path=path)
 
 
-def _credentials(sec: Section, base: Path) -> m.Credentials:
+def _credentials(sec: Section, base: Path, tokens: Path) -> m.Credentials:
+    """One credentials mapping; ``tokens`` is the default token folder (beside the state file)."""
+    known_type = sec.raw("type") in CREDENTIAL_KEYS
     kind = sec.choice("type", tuple(CREDENTIAL_KEYS), "oauth")
-    sec.check_keys(("type", *CREDENTIAL_KEYS.get(kind, ())), required=("type",))
+    if not known_type:
+        # Without a known type the other keys cannot be judged; report the type alone.
+        if not sec.has("type"):
+            sec.error(f"'{sec.name('type')}' is required", f"one of: {', '.join(CREDENTIAL_KEYS)}")
+        return m.Credentials(type="oauth")
+    for other, keys in CREDENTIAL_KEYS.items():
+        for key in keys:
+            if other != kind and key in sec.data:
+                sec.error(f"'{sec.name(key)}' belongs to {other} credentials, not {kind}",
+                          f"remove it, or set type: {other}", key=key, at_value=False)
+    sec.check_keys(("type", *(k for keys in CREDENTIAL_KEYS.values() for k in keys)))
     if kind == "oauth" and not sec.has("client_secrets"):
         sec.error(f"'{sec.name('client_secrets')}' is required for oauth credentials",
                   "download the OAuth client JSON from the Google Cloud console and name its path")
@@ -203,7 +219,7 @@ def _credentials(sec: Section, base: Path) -> m.Credentials:
     return m.Credentials(
         type=cast(Any, kind),
         client_secrets=sec.path_value("client_secrets", base) if sec.has("client_secrets") else None,
-        token_dir=token_dir or (base / ".syncengine" / "tokens" if kind == "oauth" else None),
+        token_dir=token_dir or (tokens if kind == "oauth" else None),
         key_file=sec.path_value("key_file", base) if sec.has("key_file") else None,
         subject=sec.text("subject", None),
         token=sec.text("token", None),
@@ -212,7 +228,8 @@ def _credentials(sec: Section, base: Path) -> m.Credentials:
 
 
 def _google(sec: Section | None, base: Path, studio: m.StudioSettings) -> m.GoogleConfig:
-    default_credentials = m.Credentials(type="oauth", token_dir=studio.state.parent / "tokens")
+    tokens = studio.state.parent / "tokens"
+    default_credentials = m.Credentials(type="oauth", token_dir=tokens)
     if sec is None:
         return m.GoogleConfig(credentials=default_credentials)
     sec.check_keys(("endpoint", "credentials", "batch_size", "request_budget"))
@@ -225,7 +242,7 @@ def _google(sec: Section | None, base: Path, studio: m.StudioSettings) -> m.Goog
                       "e.g. embedded, or https://www.googleapis.com/", key="endpoint")
             endpoint = "embedded"
     cred_sec = sec.section("credentials")
-    credentials = _credentials(cred_sec, base) if cred_sec is not None else default_credentials
+    credentials = _credentials(cred_sec, base, tokens) if cred_sec is not None else default_credentials
     return m.GoogleConfig(
         endpoint=endpoint,
         credentials=credentials,
@@ -234,11 +251,11 @@ def _google(sec: Section | None, base: Path, studio: m.StudioSettings) -> m.Goog
     )
 
 
-def _user(sec: Section, base: Path) -> m.UserConfig | None:
+def _user(sec: Section, base: Path, tokens: Path) -> m.UserConfig | None:
     sec.check_keys(USER_KEYS, required=("id", "name", "google"))
     user_id = sec.text("id", "", required=True)
     name = sec.text("name", "", required=True)
-    google_sec = sec.section("google")
+    google_sec = sec.section("google", hint="write google: {account: name@example.com}")
     account = None
     google = None
     if google_sec is not None:
@@ -248,19 +265,14 @@ def _user(sec: Section, base: Path) -> m.UserConfig | None:
         google = m.GoogleAccount(
             account=account or "",
             calendar=google_sec.text("calendar", "primary", required=True),
-            credentials=_credentials(cred_sec, base) if cred_sec is not None else None,
+            credentials=_credentials(cred_sec, base, tokens) if cred_sec is not None else None,
         )
     sync = _user_sync(sec.section("sync"))
+    aliases, email = sec.text_list("aliases"), sec.text("email", None)
     if not (user_id and name and google and account):
         return None
     return m.UserConfig(
-        id=user_id,
-        name=name,
-        google=google,
-        aliases=sec.text_list("aliases"),
-        sync=sync,
-        email=sec.text("email", None),
-        where=sec.where(),
+        id=user_id, name=name, google=google, aliases=aliases, sync=sync, email=email, where=sec.where(),
     )
 
 

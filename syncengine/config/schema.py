@@ -248,7 +248,7 @@ class Section:
 
     # --- nesting ----------------------------------------------------------------------------------
 
-    def section(self, key: str, required: bool = False) -> Section | None:
+    def section(self, key: str, required: bool = False, hint: str = "") -> Section | None:
         """The mapping under ``key``; None (and a problem if required or not a mapping) otherwise."""
         value = self.data.get(key)
         if value is None:
@@ -256,7 +256,7 @@ class Section:
                 self.error(f"'{self.name(key)}' is required")
             return None
         if not isinstance(value, dict):
-            self.error(f"'{self.name(key)}' must be a mapping, not {describe(value)}", key=key)
+            self.error(f"'{self.name(key)}' must be a mapping, not {describe(value)}", hint, key=key)
             return None
         return Section(self.problems, value, self.name(key), self.key_pos(key))
 

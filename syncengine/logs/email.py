@@ -149,13 +149,18 @@ class EmailSink(RecordSink):
         return out
 
     def send_digest(self, end: LogEvent | None, events: list[LogEvent]) -> int:
-        """Mail ``events`` to each recipient within the rate limit; returns how many mails went out."""
+        """Mail ``events`` to each recipient within the rate limit; returns how many mails went out.
+
+        One SMTP connection carries every recipient's message.
+        """
         now = self.clock()
         sent = 0
-        failure: EmailError | None = None
         with self._lock:
             state = self._load_state()
+            outgoing: list[tuple[str, EmailMessage]] = []
             for address, mine in self.recipients(events).items():
+                if not mine:
+                    continue
                 times = [t for t in state["sent"].get(address, []) if now - _parse(t) < _WINDOW]
                 state["sent"][address] = times
                 if len(times) >= self.email.max_per_hour:
@@ -163,19 +168,18 @@ class EmailSink(RecordSink):
                     held["digests"] += 1
                     held["events"] += len(mine)
                     continue
-                message = self.compose(address, end, mine, state["held"].get(address), now)
-                try:
-                    self._deliver(message)
-                except EmailError as exc:
-                    failure = exc
-                    break
-                self.sent.append(message)
-                times.append(_iso(now))
-                state["held"].pop(address, None)
-                sent += 1
-            self._save_state(state)
-        if failure is not None:
-            raise failure
+                outgoing.append((address, self.compose(address, end, mine, state["held"].get(address), now)))
+            try:
+                if outgoing:
+                    with _Connection(self.email.smtp) as connection:
+                        for address, message in outgoing:
+                            connection.send(message)
+                            self.sent.append(message)
+                            state["sent"][address].append(_iso(now))
+                            state["held"].pop(address, None)
+                            sent += 1
+            finally:
+                self._save_state(state)
         return sent
 
     def compose(self, address: str, end: LogEvent | None, events: list[LogEvent],
@@ -208,19 +212,6 @@ class EmailSink(RecordSink):
         message.set_content(redact("\n".join(lines)) + "\n")
         return message
 
-    def _deliver(self, message: EmailMessage) -> None:
-        smtp = self.email.smtp
-        client = open_smtp(smtp)
-        try:
-            client.send_message(message)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise EmailError(smtp.host, smtp.port, _describe(exc)) from exc
-        finally:
-            try:
-                client.quit()
-            except (smtplib.SMTPException, OSError):
-                client.close()
-
     # --- the rate-limit state --------------------------------------------------------------------------
 
     def _load_state(self) -> dict[str, Any]:
@@ -240,6 +231,34 @@ class EmailSink(RecordSink):
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(state, handle, indent=1, sort_keys=True)
         os.replace(tmp, self.state_path)
+
+
+class _Connection:
+    """One SMTP connection for a batch of messages; errors become :class:`EmailError`."""
+
+    def __init__(self, smtp: SmtpConfig) -> None:
+        self.smtp = smtp
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> _Connection:
+        self.client = open_smtp(self.smtp)
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        assert self.client is not None
+        try:
+            self.client.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise EmailError(self.smtp.host, self.smtp.port, _describe(exc)) from exc
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is None:
+            return
+        try:
+            self.client.quit()
+        except (smtplib.SMTPException, OSError):
+            self.client.close()
+        self.client = None
 
 
 def _line(event: LogEvent) -> str:

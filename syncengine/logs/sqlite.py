@@ -63,6 +63,15 @@ def default_path(studio: StudioConfig) -> Path:
     return studio.studio.state.parent / DEFAULT_NAME
 
 
+def run_log_path(studio: StudioConfig) -> Path:
+    """Where the run log is: the first sqlite sink's ``path``, else the default beside the state file."""
+    for sink in studio.logging.sinks:
+        if sink.type == "sqlite" and sink.option("path") is not None:
+            path = Path(sink.option("path"))
+            return path if path.is_absolute() else studio.base_dir / path
+    return default_path(studio)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

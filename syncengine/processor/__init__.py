@@ -38,17 +38,17 @@ from __future__ import annotations
 from syncengine.processor.backoff import UserHealth, user_fingerprint
 from syncengine.processor.clock import Clock, ManualClock, SystemClock
 from syncengine.processor.loop import Processor
-from syncengine.processor.runs import RunReportLike, RunRequest, RunSync, run_with_runner
+from syncengine.processor.runs import ReconcileRun, RunReportLike, RunRequest, RunSync
 
 __all__ = [
     "Clock",
     "ManualClock",
     "Processor",
+    "ReconcileRun",
     "RunReportLike",
     "RunRequest",
     "RunSync",
     "SystemClock",
     "UserHealth",
-    "run_with_runner",
     "user_fingerprint",
 ]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from syncengine.config.model import StudioConfig
+from syncengine.config.model import Credentials, StudioConfig
 from syncengine.errors import AuthError, CalendarNotFound, PermissionDenied
 
 #: error types (by class name, so errors that crossed a process boundary as names still count) that
@@ -138,6 +138,11 @@ class UserHealth:
                                              last_error=str(entry.get("last_error", "")))
 
 
+def token_folder(config: StudioConfig, creds: Credentials) -> Path:
+    """Where sign-in tokens live: ``token_dir``, else ``tokens/`` beside the state file."""
+    return creds.token_dir or config.studio.state.parent / "tokens"
+
+
 def user_fingerprint(config: StudioConfig, user_id: str) -> str:
     """A digest of everything a person changes to fix a paused user: their config and credentials on disk.
 
@@ -153,8 +158,9 @@ def user_fingerprint(config: StudioConfig, user_id: str) -> str:
     secret = creds.token or (os.environ.get(creds.token_env, "") if creds.token_env else "")
     parts.append(hashlib.sha256(secret.encode("utf-8")).hexdigest())
     files: list[Path] = []
-    if creds.token_dir is not None and creds.token_dir.is_dir():
-        files.extend(p for p in sorted(creds.token_dir.iterdir()) if user.id in p.name)
+    tokens = token_folder(config, creds)
+    if tokens.is_dir():
+        files.extend(p for p in sorted(tokens.iterdir()) if user.id in p.name)
     for extra in (creds.key_file, creds.client_secrets):
         if extra is not None:
             files.append(extra)

@@ -38,11 +38,11 @@ from syncengine.processor.debounce import Debouncer
 from syncengine.processor.lock import ProcessorLock
 from syncengine.processor.runs import (
     HoldRunEnd,
+    ReconcileRun,
     RunReportLike,
     RunRequest,
     RunSync,
     counts_of,
-    run_with_runner,
     settle_drops,
 )
 from syncengine.processor.signals import stop_on_signals
@@ -63,7 +63,7 @@ class Processor:
     def __init__(
         self,
         config: StudioConfig,
-        run_sync: RunSync = run_with_runner,
+        run_sync: RunSync | None = None,
         bus: LogBus | None = None,
         *,
         clock: Clock | None = None,
@@ -72,7 +72,7 @@ class Processor:
         reload: Callable[[], StudioConfig] | None = None,
     ) -> None:
         self.config = config
-        self.run_sync = run_sync
+        self.run_sync: RunSync = run_sync or ReconcileRun()
         self.bus = bus or LogBus()
         self.clock: Clock = clock or SystemClock()
         self.health = health or UserHealth(cap=max(1800.0, config.processor.interval.total_seconds()))

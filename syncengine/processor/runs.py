@@ -1,7 +1,7 @@
 """What the processor asks of a run, what it reads back, and what it does with the files afterwards.
 
 The processor does not sync anything itself: it calls a *run callable* (by default
-:func:`run_with_runner`, the reconciler's ``sync``) with a :class:`RunRequest`, the stop event and a log
+:class:`ReconcileRun`, the reconciler's ``sync``) with a :class:`RunRequest`, the stop event and a log
 bus, and reads the returned report through the small :class:`RunReportLike` protocol.  Keeping the call
 injectable lets the watcher, the schedule and the backoff be tested with a callable that records calls.
 """
@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from importlib import import_module
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from syncengine.config.model import SourceConfig, StudioConfig
+from syncengine import plugins
+from syncengine.config.model import SourceConfig, StudioConfig, WritebackConfig
 from syncengine.logs.base import LogBus, LogEvent, Sink
-from syncengine.ports import SourceRead
+from syncengine.ports import (
+    SourceContext,
+    SourceRead,
+    StudioChange,
+    StudioSource,
+    WriteBackReceipt,
+)
 from syncengine.processor.drops import move_processed, move_rejected
+from syncengine.reconcile.runner import SyncOptions, sync
 
 
 @dataclass(frozen=True)
@@ -62,13 +69,49 @@ class RunReportLike(Protocol):
 RunSync = Callable[[StudioConfig, RunRequest, threading.Event, LogBus], RunReportLike]
 
 
-def run_with_runner(config: StudioConfig, request: RunRequest, stop: threading.Event,
-                    bus: LogBus) -> RunReportLike:
-    """The default run callable: the reconciler's ``sync`` for the requested users."""
-    runner: Any = import_module("syncengine.reconcile.runner")
-    options = runner.SyncOptions(users=request.users, trigger=request.trigger)
-    report: RunReportLike = runner.sync(config, options, bus=bus, stop=stop)
-    return report
+class DropFolderView:
+    """A drop folder source as the processor reads it: every drop is news about the appointments it holds.
+
+    Synced drops leave the folder (to ``processed/``), so what the folder holds is never the whole studio:
+    the read is marked incomplete, which tells the planner that an appointment missing from it is
+    unchanged, not deleted (and keeps the "export suddenly empty" gate from firing on an emptied folder).
+    A drop removes an event by carrying the appointment as cancelled.  Everything else is the adapter's.
+    """
+
+    def __init__(self, inner: StudioSource, config: SourceConfig) -> None:
+        self.inner = inner
+        self.config = config
+        self.format_name = inner.format_name
+        self.supports_in_place = inner.supports_in_place
+
+    def read(self) -> SourceRead:
+        read = self.inner.read()
+        return replace(read, complete=False)
+
+    def write_back(self, changes: Sequence[StudioChange], writeback: WritebackConfig,
+                   now: datetime) -> WriteBackReceipt:
+        return self.inner.write_back(changes, writeback, now)
+
+
+class ReconcileRun:
+    """The default run callable: the reconciler's ``sync`` for the requested users.
+
+    Sources are built here (as ``sync`` would) so drop folders can be read through
+    :class:`DropFolderView`; the calendar backend is ``sync``'s own, built for each run.
+    """
+
+    def __call__(self, config: StudioConfig, request: RunRequest, stop: threading.Event,
+                 bus: LogBus) -> RunReportLike:
+        context = SourceContext(config, datetime.now(UTC))
+        sources: list[StudioSource] = []
+        for source_config in config.sources:
+            source = plugins.load(plugins.SOURCES, source_config.format)(source_config, context)
+            if source_config.is_folder:
+                # the view holds the adapter's capabilities per instance, not as class variables
+                source = cast(StudioSource, DropFolderView(source, source_config))
+            sources.append(source)
+        options = SyncOptions(users=request.users, trigger=request.trigger)
+        return sync(config, options, bus=bus, stop=stop, sources=sources)
 
 
 class HoldRunEnd(Sink):

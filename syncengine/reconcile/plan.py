@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from syncengine.model import SYNCED_FIELDS, Appointment
 from syncengine.ports import StudioAction
@@ -50,11 +52,28 @@ class Action:
             "event_id": self.event_id,
             "reason": self.reason,
         }
+        zone = self.after.timezone if self.after is not None else "UTC"
         if self.op == "update":
-            out["changes"] = {name: [before, after] for name, before, after in self.changes}
-        elif self.op == "create" and self.after is not None:
-            out["after"] = self.after.canonical(SYNCED_FIELDS)
+            out["changes"] = {
+                name: [local_value(name, before, zone), local_value(name, after, zone)]
+                for name, before, after in self.changes
+            }
+        elif self.after is not None:
+            out["after"] = {
+                name: local_value(name, value, zone)
+                for name, value in self.after.canonical(SYNCED_FIELDS).items()
+            }
         return out
+
+
+def local_value(name: str, value: Any, zone: str) -> Any:
+    """A canonical value for people: instants (UTC in the state) shown in the studio's zone, with offset."""
+    if name in ("start", "end") and isinstance(value, str) and value.endswith("Z"):
+        try:
+            return datetime.fromisoformat(value).astimezone(ZoneInfo(zone)).isoformat()
+        except (ValueError, KeyError):
+            return value
+    return value
 
 
 @dataclass(frozen=True)

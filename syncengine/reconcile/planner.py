@@ -147,9 +147,14 @@ def plan(
     state: StateView,
     config: StudioConfig,
     now: datetime,
+    *,
+    hold: frozenset[str] = frozenset(),
 ) -> Plan:
-    """Decide every write for the users in ``calendars`` (a pure function; see the module docstring)."""
-    planner = _Planner(studio, calendars, state, config, now)
+    """Decide every write for the users in ``calendars`` (a pure function; see the module docstring).
+
+    Appointments of the users in ``hold`` (refused by a safety gate) are left exactly as they are.
+    """
+    planner = _Planner(studio, calendars, state, config, now, hold)
     return planner.run()
 
 
@@ -161,7 +166,9 @@ class _Planner:
         state: StateView,
         config: StudioConfig,
         now: datetime,
+        hold: frozenset[str] = frozenset(),
     ) -> None:
+        self.hold = hold
         self.studio = studio
         self.state = state
         self.config = config
@@ -201,6 +208,8 @@ class _Planner:
                     ),
                 )
         for uid in uids:
+            if self.hold and self._held(uid):
+                continue
             if not self._quiet(uid):
                 self._plan_one(uid)
         units = tuple(
@@ -219,6 +228,12 @@ class _Planner:
             + [(c.id, "from-google") for c in self.cals if wants_pull(c.user, self.state)]
         )
         return Plan(units=units, settlements=self.settlements, cursors=cursors, populated=populated)
+
+    def _held(self, uid: str) -> bool:
+        rec = self.state.records.get(uid)
+        cur = self.studio.appointments.get(uid)
+        users = {*(rec.users if rec else ()), *(cur.users if cur else ())}
+        return bool(users & self.hold) or any(uid in self.state.replicas.get(u, {}) for u in self.hold)
 
     def _quiet(self, uid: str) -> bool:
         """Nothing to do for ``uid``: every side shows the record and its calendar set is right."""
@@ -402,7 +417,7 @@ class _Planner:
         self.settlements[uid] = Settlement(
             uid,
             row,
-            self._materialised(uid, rec, row, skip=set()),
+            self._materialised(uid, rec, row, skip=set(drops)),
             tuple(drops),
             forget=sp in (P.DELETED, P.ABSENT) and not tell_studio,
         )
@@ -435,6 +450,7 @@ class _Planner:
         *,
         restore: bool,
     ) -> None:
+        before = sum(len(a) for a in self.actions.values())
         old = rec.appointment() if rec is not None else None
         base = old if old is not None else cur
         assert base is not None
@@ -619,7 +635,8 @@ class _Planner:
         settle = uid in self.state.pending or uid in self.state.takes
         # a cancelled appointment the studio no longer shows is dropped once no calendar holds it
         forget = new.status == "cancelled" and cur is None and uid not in self.studio.unreadable
-        if row != rec or replicas or drops or settle or forget:
+        acted = sum(len(a) for a in self.actions.values()) != before
+        if row != rec or replicas or drops or settle or forget or acted:
             self.settlements[uid] = Settlement(
                 uid, row, tuple(replicas), tuple(drops), forget=forget, settle_conflicts=settle
             )

@@ -384,7 +384,7 @@ class StateStore:
                     cur.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", (user, cursor))
             if changes.settled:
                 cur.executemany(
-                    "UPDATE conflicts SET resolution=COALESCE(take, 'studio') "
+                    "UPDATE conflicts SET resolution=COALESCE(take, 'superseded') "
                     "WHERE uid=? AND resolution='pending'",
                     [(u,) for u in changes.settled],
                 )
@@ -414,6 +414,14 @@ class StateStore:
             cur.executemany(
                 "INSERT OR REPLACE INTO populated VALUES (?, ?, ?)",
                 [(user, direction, stamp) for user, direction in changes.populated],
+            )
+
+    def forget(self, uids: Iterable[str]) -> None:
+        """Drop appointments that no calendar holds any more (a cancelled one, gone from the studio)."""
+        with self._transaction() as cur:
+            cur.executemany(
+                "DELETE FROM appointments WHERE uid=? AND NOT EXISTS (SELECT 1 FROM replicas WHERE uid=?)",
+                [(u, u) for u in uids],
             )
 
     def settle_journal(self, ids: Iterable[int]) -> None:

@@ -1,45 +1,16 @@
-"""Fixtures for the studio-side adapter tests: a studio config built in code, and its source context."""
+"""Fixtures for the studio-side adapter tests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from syncengine.config.model import (
-    GoogleAccount,
-    ResourceConfig,
-    SourceConfig,
-    StudioConfig,
-    StudioSettings,
-    UserConfig,
-)
-from syncengine.ports import SourceContext
+pytest.register_assert_rewrite("contract", "sources_support")
 
-ZONE = "America/Chicago"
-#: "now" for every adapter test: recurring series expand around it.
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-FIXTURES = Path(__file__).parent / "fixtures"
+from sources_support import context_for  # noqa: E402
 
-
-def studio_config(path: Path, sources: tuple[SourceConfig, ...] = (), zone: str = ZONE) -> StudioConfig:
-    users = (
-        UserConfig(id="amanda", name="Amanda P", aliases=("AmandaP",), google=GoogleAccount("amanda@x.example")),
-        UserConfig(id="ben", name="Ben Ortiz", google=GoogleAccount("ben@x.example")),
-        UserConfig(id="cora", name="Cora Li", aliases=("C. Li",), google=GoogleAccount("cora@x.example")),
-    )
-    return StudioConfig(
-        path=path / "studio.yaml",
-        studio=StudioSettings(name="Test Studio", timezone=zone, state=path / "state.db"),
-        sources=sources,
-        users=users,
-        resources=(ResourceConfig("studio-a", "Studio A"),),
-    )
-
-
-def context_for(path: Path, zone: str = ZONE, now: datetime = NOW) -> SourceContext:
-    return SourceContext(config=studio_config(path, zone=zone), now=now)
+from syncengine.ports import SourceContext  # noqa: E402
 
 
 @pytest.fixture

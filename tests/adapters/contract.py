@@ -21,13 +21,12 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from sources_support import NOW, ZONE
 
 from syncengine.config.model import WritebackConfig
 from syncengine.errors import WritebackError
 from syncengine.model import Appointment, Assignment
 from syncengine.ports import StudioChange, StudioSource
-
-from .conftest import NOW, ZONE
 
 MakeSource = Callable[[Sequence[Appointment]], Any]
 _Z = ZoneInfo(ZONE)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from contract import MakeSource, SourceContract, samples
+from sources_support import NOW, ZONE
 
 from adapters.memory.source import MemorySource
 from syncengine import plugins
@@ -14,9 +16,6 @@ from syncengine.config.model import SourceConfig, WritebackConfig
 from syncengine.errors import WritebackError
 from syncengine.model import Appointment
 from syncengine.ports import SourceContext, StudioChange
-
-from .conftest import NOW, ZONE
-from .contract import MakeSource, SourceContract, samples
 
 
 class TestMemoryContract(SourceContract):

@@ -189,3 +189,40 @@ def test_third_party_source_format_is_accepted_when_registered(write_config, min
     assert config.sources[0].format == "memory"
     found = problems_of(write_config(minimal_config.replace("format: csv", "format: cvs")))
     assert "no source adapter for format 'cvs'" in found[0] and "did you mean 'csv'?" in found[0]
+
+
+def test_credential_keys_of_another_type_are_named(write_config, minimal_config):
+    text = minimal_config.replace("  endpoint: embedded\n", """\
+  endpoint: embedded
+  credentials: {type: oauth, client_secrets: c.json, key_file: sa.json, tokn_dir: t}
+""")
+    found = problems_of(write_config(text))
+    assert len(found) == 2, found
+    assert "'google.credentials.key_file' belongs to service_account credentials, not oauth" in found[0]
+    assert "did you mean 'token_dir'?" in found[1]
+
+
+def test_unknown_credentials_type_is_reported_alone(write_config, minimal_config):
+    text = minimal_config.replace("  endpoint: embedded\n", """\
+  endpoint: embedded
+  credentials: {type: oath}
+""")
+    (problem,) = problems_of(write_config(text))
+    assert "'google.credentials.type' must be one of" in problem and "did you mean 'oauth'?" in problem
+
+
+def test_token_folder_defaults_to_beside_the_state_file(write_config, minimal_config):
+    text = minimal_config.replace("  timezone: America/Chicago\n",
+                                  "  timezone: America/Chicago\n  state: data/sync.db\n")
+    text = text.replace("  endpoint: embedded\n", "  endpoint: embedded\n"
+                        "  credentials: {type: oauth, client_secrets: c.json}\n")
+    config = load_config(write_config(text))
+    assert config.studio.state == config.base_dir / "data" / "sync.db"
+    assert config.google.credentials.token_dir == config.base_dir / "data" / "tokens"
+
+
+def test_google_written_as_a_bare_account_gets_the_right_form(write_config, minimal_config):
+    text = minimal_config.replace("google: {account: amanda@example.com}", "google: amanda@example.com")
+    (problem,) = problems_of(write_config(text))
+    assert "'users[0].google' must be a mapping, not text" in problem
+    assert "(write google: {account: name@example.com})" in problem

@@ -11,7 +11,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +110,53 @@ class RecordingRun:
 
 def kinds(events: list[Any]) -> list[str]:
     return [e.kind for e in events]
+
+
+SPECTRA_HEADER = ("AppointmentID,Session Number,Client Name,Appointment Type,Status,Description,Date,"
+                  "Start Time,End Time,Length,Photographer,Assistant,Resources,Outside Location,"
+                  "Booked By,Notes")
+
+
+def spectra_rows(count: int, *, start_id: int = 1000, photographer: str = "Amanda P",
+                 status: str = "Confirmed", hour: int = 10, first_day: int = 3) -> list[str]:
+    """``count`` Spectra export rows, one a day from ``first_day`` days ahead (inside the sync window)."""
+    rows = []
+    for i in range(count):
+        day = date.today() + timedelta(days=first_day + i % 300)
+        rows.append(f"{start_id + i},S-{start_id + i},Client {i},Portrait,{status},Session {start_id + i},"
+                    f"{day.month}/{day.day}/{day.year},{hour}:00 AM,{hour}:45 AM,45,{photographer},,"
+                    "Studio A,,Front Desk,")
+    return rows
+
+
+def spectra_export(rows: list[str]) -> str:
+    return "\r\n".join([SPECTRA_HEADER, *rows]) + "\r\n"
+
+
+def studio_yaml(folder: Path, *, debounce: str = "1s", interval: str = "5m", extra: str = "") -> Path:
+    """A studio.yaml with a drop folder source, two users and the embedded calendar service."""
+    (folder / "drops").mkdir(parents=True, exist_ok=True)
+    path = folder / "studio.yaml"
+    path.write_text(f"""\
+version: 1
+studio:
+  name: Drop Studio
+  timezone: America/Chicago
+  state: .syncengine/state.db
+sources:
+  - id: drops
+    format: csv
+    path: drops
+    dialect: spectra
+users:
+  - id: amanda
+    name: Amanda P
+    google: {{account: amanda@example.com}}
+  - id: marcus
+    name: Marcus Reed
+    google: {{account: marcus@example.com}}
+google:
+  endpoint: embedded
+processor: {{interval: {interval}, debounce: {debounce}}}
+{extra}""", encoding="utf-8")
+    return path

@@ -87,7 +87,8 @@ def test_runs_wait_while_a_file_is_still_being_written(tmp_path: Path, recording
     assert recording_run.seen_files[-1] == ("slow.csv",)
 
 
-def test_a_rejected_drop_moves_to_rejected_with_its_reason(tmp_path: Path, recording_run: RecordingRun) -> None:
+def test_a_rejected_drop_moves_to_rejected_with_its_reason(tmp_path: Path,
+                                                           recording_run: RecordingRun) -> None:
     processor, clock, sink = build(tmp_path, recording_run)
     processor.step()
     recording_run.reject = {"broken.csv"}
@@ -104,7 +105,8 @@ def test_a_rejected_drop_moves_to_rejected_with_its_reason(tmp_path: Path, recor
 
 
 @pytest.mark.parametrize("outcome", ["failed", "gated"])
-def test_drops_stay_when_a_user_did_not_sync(tmp_path: Path, recording_run: RecordingRun, outcome: str) -> None:
+def test_drops_stay_when_a_user_did_not_sync(tmp_path: Path,
+                                             recording_run: RecordingRun, outcome: str) -> None:
     processor, clock, _ = build(tmp_path, recording_run)
     processor.step()
     recording_run.outcomes = {"ben": Outcome(outcome, TransientError("ben", "503") if outcome == "failed"
@@ -149,7 +151,8 @@ def test_transient_failures_leave_the_user_out_then_retry_alone(tmp_path: Path,
     assert recording_run.calls[-1].users == ()  # everyone healthy again
 
 
-def test_an_auth_failure_pauses_the_user_and_notifies_once(tmp_path: Path, recording_run: RecordingRun) -> None:
+def test_an_auth_failure_pauses_the_user_and_notifies_once(tmp_path: Path,
+                                                           recording_run: RecordingRun) -> None:
     processor, clock, sink = build(tmp_path, recording_run, interval=60)
     recording_run.outcomes = {"amanda": Outcome("failed", AuthError("amanda", "invalid_grant"))}
     processor.step()

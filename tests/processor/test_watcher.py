@@ -58,7 +58,8 @@ def _running(tmp_path: Path, run: RecordingRun, debounce: float = 0.3):
     return processor, thread
 
 
-def test_slow_chunked_writes_and_a_burst_each_make_one_run(tmp_path: Path, recording_run: RecordingRun) -> None:
+def test_slow_chunked_writes_and_a_burst_each_make_one_run(tmp_path: Path,
+                                                           recording_run: RecordingRun) -> None:
     processor, thread = _running(tmp_path, recording_run)
     try:
         path = tmp_path / "drops" / "big.csv"
