@@ -84,6 +84,8 @@ def combine(
             unreadable.add(uid)
         for appointment in read.appointments:
             uid = appointment.uid
+            if uid in read.unreadable:
+                continue  # the same file also failed to read this uid: it keeps its last synced version
             earlier = found.get(uid)
             if mode == "separate" and (earlier is not None or uid in unreadable):
                 diagnostics.append(_duplicate_across(uid, earlier, appointment))

@@ -125,7 +125,9 @@ def source_files(path: Path, suffixes: tuple[str, ...] = (".csv", ".ics")) -> li
     if path.is_dir():
         return drop_folder_files(path, suffixes)
     if not path.exists():
-        raise SourceError(path, "the export file does not exist")
+        # A path without a suffix names a drop folder (SourceConfig.is_folder).
+        what = "the drop folder" if not path.suffix else "the export file"
+        raise SourceError(path, f"{what} does not exist")
     return [path]
 
 

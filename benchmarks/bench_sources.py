@@ -13,7 +13,6 @@ import argparse
 import multiprocessing
 import random
 import resource
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -21,17 +20,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from syncengine.config.model import (  # noqa: E402
+from syncengine.config.model import (
     GoogleAccount,
     SourceConfig,
     StudioConfig,
     StudioSettings,
     UserConfig,
 )
-from syncengine.model import Appointment, Assignment  # noqa: E402
-from syncengine.ports import SourceContext  # noqa: E402
+from syncengine.model import Appointment, Assignment
+from syncengine.ports import SourceContext
 
 ZONE = "America/Chicago"
 HEADER = (
@@ -45,7 +42,9 @@ STATUSES = ("Confirmed", "Confirmed", "Confirmed", "Tentative", "Cancelled")
 
 def studio(folder: Path) -> StudioConfig:
     users = tuple(
-        UserConfig(id=name.split()[0].lower(), name=name, google=GoogleAccount(f"{name.split()[0]}@x.example"))
+        UserConfig(
+            id=name.split()[0].lower(), name=name, google=GoogleAccount(f"{name.split()[0]}@x.example")
+        )
         for name in USERS
     )
     return StudioConfig(
@@ -82,18 +81,30 @@ def make_ics(path: Path, events: int, config: StudioConfig) -> None:
     rng = random.Random(5)
     items = []
     for i in range(events):
-        start = datetime(2025, 1, 1, 9, tzinfo=zone) + timedelta(days=rng.randrange(700), hours=rng.randrange(9))
+        start = datetime(2025, 1, 1, 9, tzinfo=zone) + timedelta(
+            days=rng.randrange(700), hours=rng.randrange(9)
+        )
         items.append(
             Appointment(
-                uid=f"event-{i}", title=f"Session {i}", start=start, end=start + timedelta(hours=1),
-                timezone=ZONE, location="Studio A", description="Two outfits\nParking at the back",
-                type=rng.choice(TYPES), client=f"Client {i}", assigned=(Assignment("amanda", "photographer"),),
+                uid=f"event-{i}",
+                title=f"Session {i}",
+                start=start,
+                end=start + timedelta(hours=1),
+                timezone=ZONE,
+                location="Studio A",
+                description="Two outfits\nParking at the back",
+                type=rng.choice(TYPES),
+                client=f"Client {i}",
+                assigned=(Assignment("amanda", "photographer"),),
             )
-        )  # fmt: skip
+        )
     path.write_bytes(render_appointments(items, config))
 
 
-def _read(kind: str, path: str, traced: bool, results: multiprocessing.Queue[tuple[float, int, int, int]]) -> None:
+Figures = tuple[float, int, int, int]
+
+
+def _read(kind: str, path: str, traced: bool, results: multiprocessing.Queue[Figures]) -> None:
     from adapters.csv import CsvSource
     from adapters.ics import IcsSource
 
@@ -111,8 +122,9 @@ def _read(kind: str, path: str, traced: bool, results: multiprocessing.Queue[tup
     results.put((elapsed, peak, rss_kib, len(read.appointments)))
 
 
-def measure(kind: str, path: Path, traced: bool) -> tuple[float, int, int, int]:
-    queue: multiprocessing.Queue[tuple[float, int, int, int]] = multiprocessing.Queue()
+def measure(kind: str, path: Path, traced: bool) -> Figures:
+    """(seconds, tracemalloc peak bytes, peak RSS KiB, appointments) of one read in a child process."""
+    queue: multiprocessing.Queue[Figures] = multiprocessing.Queue()
     child = multiprocessing.Process(target=_read, args=(kind, str(path), traced, queue))
     child.start()
     result = queue.get()

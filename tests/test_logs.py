@@ -248,3 +248,26 @@ def test_an_unknown_sink_type_is_a_config_error(config):
         sinks=(SinkConfig(type="pager"),))})
     with pytest.raises(ConfigError, match="log sink 'pager' is not available"):
         build_sinks(broken)
+
+
+def test_config_secrets_include_the_smtp_password_file(write_config):
+    path = write_config(extra="""\
+        email:
+          smtp: {host: 127.0.0.1, port: 2525, username: sync, password_file: secrets/smtp.txt}
+          from: sync@studio.example
+        """)
+    (path.parent / "secrets").mkdir()
+    (path.parent / "secrets" / "smtp.txt").write_text("pw-from-a-file\n", encoding="utf-8")
+    recording = RecordingSink()
+    bus = build_bus(load_config(path), sinks=[recording])
+    bus.emit("error", "error", "login pw-from-a-file refused")
+    assert recording.events[0].message == "login [redacted] refused"
+
+
+def test_a_sink_that_cannot_be_imported_names_its_line(config):
+    with pytest.raises(ConfigError) as caught:
+        build_sinks(config, builtins={**BUILTIN_SINKS, "jsonl": "syncengine.logs.no_such_module:Sink"})
+    (problem,) = caught.value.problems
+    lines = config.path.read_text(encoding="utf-8").splitlines()
+    assert "type: jsonl" in lines[problem.line - 1]
+    assert "log sink 'jsonl' is not available" in problem.message

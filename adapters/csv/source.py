@@ -133,20 +133,23 @@ def read_csv_file(
             if not any(cells):
                 continue
             parsed = row_reader.read(cells, line)
+            uid: str | None
             if isinstance(parsed, RowFailure):
+                uid = parsed.uid
                 out.diagnostics.append(_failure(path, parsed))
-                if parsed.uid is None:
+                if uid is None:
                     out.complete = False
                 else:
-                    out.unreadable.add(parsed.uid)
-                continue
-            uid = parsed.appointment.uid
+                    out.unreadable.add(uid)
+            else:
+                uid = parsed.appointment.uid
+                rows.append(parsed)
+            # A uid seen before, on a readable row or not, is a duplicate (natural keys come later).
             if uid and uid in seen:
                 out.diagnostics.append(duplicate(path, uid, seen[uid], line))
                 twice.add(uid)
             elif uid:
                 seen[uid] = line
-            rows.append(parsed)
     except csv.Error as exc:
         return out.reject(f"the file did not parse ({exc})", reader.line_num), None
     except SourceError as exc:
@@ -159,7 +162,8 @@ def read_csv_file(
     if twice:
         out.unreadable.update(twice)
         out.complete = False
-        rows = [r for r in rows if r.appointment.uid not in twice]
+    if out.unreadable:
+        rows = [r for r in rows if r.appointment.uid not in out.unreadable]
     if not layout.key:
         _assign_natural_keys(rows)
     for parsed in rows:

@@ -15,15 +15,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters._combine import shown_after
 from adapters._files import OUTBOX_PREFIX, outbox_stamp, replace_atomically, write_new
 from adapters.csv.columns import ACTION_COLUMN, SPECTRA_HEADER, Statuses, header_key, mapping_for
-from adapters.csv.rows import RowWriter
-from adapters.csv.values import Clock
+from adapters.csv.rows import FORMULA_START, STAFF_ROLES
+from adapters.csv.values import Clock, format_minutes
 from syncengine.config.model import SourceConfig, StudioConfig, WritebackConfig
 from syncengine.errors import WritebackError
 from syncengine.model import Appointment
@@ -121,6 +121,89 @@ def write_outbox(
     written_ics = write_new(written.with_suffix(".ics"), ics)
     shown = tuple((c.appointment.uid, shown_after(c)) for c in changes)
     return WriteBackReceipt(files=(written, written_ics), shown=shown)
+
+
+class RowWriter:
+    """Writes appointments as cells of one header (the export's own, plus columns it lacks)."""
+
+    def __init__(
+        self,
+        header: Sequence[str],
+        mapping: dict[str, str],
+        studio: StudioConfig,
+        statuses: Statuses,
+        clock: Clock,
+    ) -> None:
+        self.header = list(header)
+        positions = {header_key(h): i for i, h in enumerate(self.header)}
+        self.index = {f: positions[header_key(h)] for f, h in mapping.items() if header_key(h) in positions}
+        self.positions = positions
+        self.statuses = statuses
+        self.clock = clock
+        self.names = {user.id: user.name for user in studio.users}
+
+    def cells(self, appointment: Appointment, action: str | None = None) -> list[str]:
+        row = [""] * len(self.header)
+        values = self._values(appointment)
+        for name, value in values.items():
+            if name in self.index:
+                row[self.index[name]] = value
+        staff = values.get("staff", "")
+        if staff and "staff" not in self.index:
+            # No column for plain assignments: they travel with the photographers.
+            joined = "; ".join(p for p in (values["photographer"], staff) if p)
+            row[self.index["photographer"]] = joined
+        for name, value in appointment.extra:
+            column = self.positions.get(header_key(name))
+            if column is not None:
+                row[column] = value
+        if action is not None:
+            row[self.positions[header_key("Action")]] = action
+        return [neutralise(cell) for cell in row]
+
+    def _values(self, a: Appointment) -> dict[str, str]:
+        clock = self.clock
+        values = {
+            "id": a.uid,
+            "session": a.session,
+            "client": a.client,
+            "type": a.type,
+            "status": self.statuses.label(a.status),
+            "title": a.title,
+            "notes": a.description,
+            "resources": "; ".join(a.resources),
+            "location": "" if a.location == "; ".join(a.resources) else a.location,
+        }
+        for field_name, role in STAFF_ROLES:
+            values[field_name] = "; ".join(
+                self.names.get(x.user, x.user) for x in a.assigned if x.role == role
+            )
+        if isinstance(a.start, datetime) and isinstance(a.end, datetime):
+            start, end = clock.wall(a.start), clock.wall(a.end)
+            values.update(
+                date=clock.format_date(start.date()),
+                start_time=clock.format_time(start.time()),
+                end_time=clock.format_time(end.time()),
+                length=format_minutes(end - start),
+            )
+        else:
+            values.update(date=clock.format_date(a.start), end_date=clock.format_date(_last_day(a)))
+        return values
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a quote to a cell a spreadsheet would run as a formula (CSV injection).
+
+    A cell that already looks neutralised (``'=...``) gets one more quote, so reading strips exactly one.
+    """
+    if cell.startswith(FORMULA_START) or (cell[:1] == "'" and cell[1:2] and cell[1:2] in FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _last_day(a: Appointment) -> date:
+    end = a.end if not isinstance(a.end, datetime) else a.end.date()
+    return max(a.start if not isinstance(a.start, datetime) else a.start.date(), end - timedelta(days=1))
 
 
 def _encode(text: str, encoding: str) -> bytes:

@@ -64,6 +64,7 @@ def run_calls(
     attempt = 0
     while pending:
         retry: list[Call] = []
+        last: dict[str, Outcome] = {}
         worst: Exception | None = None
         for start in range(0, len(pending), batch_size):
             chunk = pending[start:start + batch_size]
@@ -72,23 +73,20 @@ def run_calls(
                 outcome = answered[call.key]
                 if outcome.error is not None and is_retryable(outcome.error):
                     retry.append(call)
+                    last[call.key] = outcome
                     worst = _longer_wait(worst, outcome.error)
                 else:
                     outcomes[call.key] = outcome
         if not retry:
             break
         if attempt + 1 >= policy.max_attempts:
-            for call in retry:
-                outcomes[call.key] = answered_last(call, worst)
+            # Out of attempts: each call ends with its own last failure.
+            outcomes.update((call.key, last[call.key]) for call in retry)
             break
         policy.wait(attempt, worst)
         attempt += 1
         pending = retry
     return outcomes
-
-
-def answered_last(call: Call, error: Exception | None) -> Outcome:
-    return Outcome(error=error or RuntimeError(f"call {call.key} was not answered"))
 
 
 def _longer_wait(current: Exception | None, new: Exception) -> Exception:

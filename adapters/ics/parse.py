@@ -66,6 +66,7 @@ STAFF_PROPERTIES: tuple[tuple[str, Role], ...] = (
 _ATTENDEE_ROLES: dict[str, Role] = {"CHAIR": "photographer", "OPT-PARTICIPANT": "assistant"}
 _STATUSES: dict[str, Status] = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
 _ESCAPED = re.compile(r"\\([\\,;nN])")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
 _CRITICAL = frozenset({"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE"})
 
@@ -85,8 +86,8 @@ def read_ics_file(path: Path, context: SourceContext, encoding: str = "auto") ->
         calendars = Calendar.from_ical(text, multiple=True)
     except SourceError as exc:
         return out.reject(exc.reason, exc.line)
-    except ValueError as exc:
-        return out.reject(f"not iCalendar ({str(exc).splitlines()[0][:120]})")
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        return out.reject(f"not iCalendar ({(str(exc).splitlines() or [type(exc).__name__])[0][:120]})")
     reader = EventReader(context, path)
     index = 0
     for original in calendars:
@@ -98,6 +99,8 @@ def read_ics_file(path: Path, context: SourceContext, encoding: str = "auto") ->
         where = dict(zip((id(e) for e in events), lines[index : index + len(events)], strict=False))
         index += len(events)
         reader.read_calendar(calendar, events, where, out)
+        if out.rejected:
+            break
     return out
 
 
@@ -105,7 +108,8 @@ def event_lines(path: Path, text: str) -> list[int]:
     """The physical line of every BEGIN:VEVENT; raises SourceError if BEGIN/END do not balance."""
     stack: list[tuple[str, int]] = []
     found: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Physical lines end at CR, LF or CRLF only (str.splitlines also splits at U+2028 and friends).
+    for number, line in enumerate(_LINE_END.split(text), start=1):
         upper = line.strip().upper()
         if upper.startswith("BEGIN:"):
             stack.append((upper[6:], number))
@@ -179,7 +183,8 @@ class EventReader:
         for event in broken:
             uid = str(event.get("UID"))
             out.diagnostics.append(self._error(f"series {uid}: {_broken(event)}", lines.get(uid), uid))
-            out.unreadable.add(uid)
+            # Its occurrences cannot be named, so none may count as deleted: the whole read is incomplete.
+            out.complete = False
         series = Calendar()
         for component in calendar.subcomponents:
             if component.name == "VTIMEZONE" or (
@@ -201,7 +206,8 @@ class EventReader:
     def _add(self, event: Component, uid: str, line: int | None, out: FileRead) -> None:
         try:
             appointment, unknown = self.appointment(event, uid, line)
-        except (EventProblem, ValueError) as exc:
+        except (EventProblem, ValueError, TypeError, AttributeError, KeyError) as exc:
+            # icalendar hands odd values through as odd types; one bad event must not stop the file.
             out.diagnostics.append(self._error(f"event {uid} not read: {exc}", line, uid))
             out.unreadable.add(uid)
             return

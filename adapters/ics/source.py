@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar
 
@@ -58,14 +59,22 @@ class IcsSource:
     def __init__(self, config: SourceConfig, context: SourceContext) -> None:
         self.config = config
         self.context = context
+        try:
+            ZoneInfo(context.config.studio.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SourceError(
+                config.path, f"unknown studio time zone {context.config.studio.timezone!r}"
+            ) from exc
         self._seen: dict[Path, _Seen] = {}
         #: series or event UID -> the file it was read from
         self._home: dict[str, Path] = {}
+        self._read_once = False
 
     def read(self) -> SourceRead:
         reads: list[FileRead] = []
         self._seen.clear()
         self._home.clear()
+        self._read_once = True
         with gc_paused():
             for path in source_files(self.config.path):
                 if path.suffix.lower() == ".csv":
@@ -114,7 +123,7 @@ class IcsSource:
     def _in_place(self, changes: Sequence[StudioChange]) -> list[Path]:
         studio = self.context.config
         folder = self.config.path.is_dir()
-        if not self._seen and not folder:
+        if not self._read_once:
             raise WritebackError(self.config.path, "read the source before writing it in place")
         by_file: dict[Path, list[StudioChange]] = {}
         new: list[StudioChange] = []
@@ -134,7 +143,9 @@ class IcsSource:
                 data = path.read_bytes()
             except OSError as exc:
                 raise WritebackError(path, f"cannot read: {exc.strerror or exc}") from exc
-            if seen is None or hashlib.sha256(data).hexdigest() != seen.digest:
+            if seen is None:
+                raise WritebackError(path, "the file could not be read last time; fix or re-export it first")
+            if hashlib.sha256(data).hexdigest() != seen.digest:
                 raise WritebackError(path, "the file changed since it was read; the next run reads it again")
             texts[path] = data.decode(seen.encoding)
         written: list[Path] = []

@@ -14,6 +14,7 @@ status); DTSTAMP is renewed and SEQUENCE, when present, goes up by one.  An occu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,12 +22,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar, Component, Event, vText
 
 from adapters._combine import shown_after
-from adapters.ics.parse import STAFF_PROPERTIES, split_occurrence
+from adapters.ics.parse import KNOWN, STAFF_PROPERTIES, VOLATILE, split_occurrence
 from syncengine.config.model import StudioConfig
 from syncengine.model import Appointment
 from syncengine.ports import StudioChange
 
 PRODID = "-//syncengine//studio sync//EN"
+_PROPERTY = re.compile(r"^[A-Za-z0-9-]+(;.*)?$")
+_NEWLINE = re.compile(r"[\r\n]")
 _OWNED = ("SUMMARY", "DTSTART", "DTEND", "DURATION", "LOCATION", "DESCRIPTION", "STATUS")
 
 
@@ -38,9 +41,8 @@ def new_calendar() -> Calendar:
 
 
 def event_for(appointment: Appointment, studio: StudioConfig, action: str | None = None) -> Component:
-    """A VEVENT holding every canonical field of ``appointment`` (and its ``extra`` verbatim)."""
-    lines = ["BEGIN:VEVENT", *(f"{key}:{value}" for key, value in appointment.extra), "END:VEVENT", ""]
-    event: Component = Event.from_ical("\r\n".join(lines)) if appointment.extra else Event()
+    """A VEVENT holding every canonical field of ``appointment`` (and its ``extra``, see :func:`_extras`)."""
+    event = _extras(appointment.extra)
     uid, instant = split_occurrence(appointment.uid)
     event.add("uid", appointment.uid if not instant else uid)
     if instant:
@@ -63,6 +65,32 @@ def event_for(appointment: Appointment, studio: StudioConfig, action: str | None
             event.add(prop, vText("; ".join(people)))
     if action:
         event.add("X-SYNCENGINE-ACTION", action)
+    return event
+
+
+def _extras(extra: Sequence[tuple[str, str]]) -> Component:
+    """A VEVENT holding ``extra``: iCalendar properties verbatim, anything else as an X- property.
+
+    Extras read from an ICS file are ("NAME;PARAMS", raw value) and go back as they were.  Extras from
+    a CSV export are (column header, cell): a header is no property name and a cell may hold newlines,
+    so "Booked By" becomes ``X-BOOKED-BY`` with an escaped text value.
+    """
+    verbatim: list[str] = []
+    converted: list[tuple[str, str]] = []
+    for key, value in extra:
+        name = key.partition(";")[0].upper()
+        if _PROPERTY.match(key) and not _NEWLINE.search(value) and name not in KNOWN and name not in VOLATILE:
+            verbatim.append(f"{key}:{value}")
+        else:
+            converted.append(("X-" + (re.sub(r"[^A-Z0-9]+", "-", key.upper()).strip("-") or "FIELD"), value))
+    event: Component = Event()
+    if verbatim:
+        try:
+            event = Event.from_ical("\r\n".join(["BEGIN:VEVENT", *verbatim, "END:VEVENT", ""]))
+        except ValueError:
+            converted = [(f"X-{k.partition(';')[0].upper()}", v) for k, v in extra]
+    for name, value in converted:
+        event.add(name, vText(value))
     return event
 
 

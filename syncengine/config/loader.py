@@ -9,8 +9,6 @@ two users on one Google account, email needed but not configured) are in :mod:`s
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +20,7 @@ from syncengine.config import model as m
 from syncengine.config.rules import check_cross_rules
 from syncengine.config.schema import Problems, Section, suggest
 from syncengine.config.sinks import read_logging
+from syncengine.config.zones import zone_problem
 from syncengine.errors import ConfigError, ConfigProblem
 
 TOP_KEYS = (
@@ -121,28 +120,16 @@ def _studio(sec: Section | None, base: Path) -> m.StudioSettings:
         return m.StudioSettings(name="", timezone="UTC", state=base / ".syncengine/state.db")
     sec.check_keys(("name", "timezone", "state"), required=("name", "timezone"))
     zone = sec.text("timezone", "UTC", required=True)
-    if sec.has("timezone") and not _valid_zone(zone):
-        hint = suggest(zone, _zones()) or "use an IANA name such as America/Chicago or Europe/London"
-        sec.error(f"'studio.timezone' is not a known IANA time zone: '{zone}'", hint, key="timezone")
+    problem = zone_problem(zone) if sec.has("timezone") and zone else None
+    if problem is not None:
+        message, hint = problem
+        sec.error(f"'studio.timezone' {message}", hint, key="timezone")
     state = sec.path_value("state", base) if sec.has("state") else None
     return m.StudioSettings(
         name=sec.text("name", "", required=True),
         timezone=zone,
         state=state or base / ".syncengine" / "state.db",
     )
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _valid_zone(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _source(sec: Section, base: Path) -> m.SourceConfig | None:

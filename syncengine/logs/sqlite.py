@@ -200,21 +200,3 @@ def _event(row: tuple[Any, ...]) -> LogEvent:
     return LogEvent(kind=kind, level=level, message=message,
                     time=datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC),
                     run_id=run_id, user=user, origin=origin, data=json.loads(data) if data else {})
-
-
-def last_runs(path: Path) -> dict[str, LogEvent]:
-    """The latest run-end event that names each user (users without one are absent)."""
-    if not path.exists():
-        return {}
-    sql = ("SELECT time, run_id, kind, level, user, origin, message, data FROM events "
-           "WHERE kind = 'run-end' ORDER BY id DESC LIMIT 200")
-    with _reader(path) as db:
-        rows = db.execute(sql).fetchall()
-    found: dict[str, LogEvent] = {}
-    for row in rows:
-        event = _event(row)
-        users = event.data.get("users")
-        names = users if isinstance(users, dict | list) else ([event.user] if event.user else [])
-        for name in names:
-            found.setdefault(str(name), event)
-    return found

@@ -51,7 +51,7 @@ class Debouncer:
             pending = self._pending[source_id] = _Pending(last_event=now, first_event=now)
         pending.last_event = now
         pending.paths.add(path)
-        self.tracker.forget(path)
+        self.tracker.observe(path, now)
 
     @property
     def busy(self) -> bool:
@@ -88,9 +88,3 @@ class Debouncer:
     def waiting_since(self) -> float | None:
         """The clock reading of the oldest event still pending."""
         return min((p.first_event for p in self._pending.values()), default=None)
-
-    def flush(self) -> dict[str, tuple[Path, ...]]:
-        """Everything pending, ready or not (used when waiting any longer would be worse)."""
-        out = {s: tuple(sorted(p.paths)) for s, p in self._pending.items()}
-        self._pending.clear()
-        return out

@@ -7,21 +7,30 @@ write in pieces and leave temporary files behind, so the processor takes a file 
   ``*.part``, browser downloads ``*.crdownload``, hidden files ``.*``; and it has the extension of the
   source's format (``.csv`` for a csv source), when the format has one;
 - its size was the same at two checks at least ``settle`` seconds apart, and it can be opened for reading
-  (:class:`CompletenessTracker`).  A file that vanished counts as complete: its removal is the news.
+  (:class:`CompletenessTracker`).  The first look is taken at the file's last event and the second once
+  the quiet period is over, so a file that is complete adds no wait beyond the debounce.  A file that
+  vanished counts as complete: its removal is the news.
 
 After a run, :func:`move_processed` takes each synced file out of the way into ``processed/`` and
 :func:`move_rejected` puts a file that could not be read into ``rejected/`` with ``<name>.reason.txt``
 beside it, so a folder never re-syncs stale drops.  Names never collide: a later drop with the same name
-gets a timestamp suffix.
+gets a timestamp suffix.  :class:`DropFolderView` is how a run reads a drop folder whose synced drops left.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from syncengine.ports import SourceRead, StudioChange, StudioSource, WriteBackReceipt
+
+if TYPE_CHECKING:
+    from syncengine.config.model import SourceConfig, WritebackConfig
 
 PROCESSED = "processed"
 REJECTED = "rejected"
@@ -61,6 +70,15 @@ class CompletenessTracker:
     def __init__(self, settle: float) -> None:
         self.settle = settle
         self._seen: dict[Path, _Seen] = {}
+
+    def observe(self, path: Path, now: float) -> None:
+        """Take a first look now (at a file event), so the check after the quiet period can confirm."""
+        self._seen.pop(path, None)
+        try:
+            stat = path.stat()
+        except OSError:
+            return
+        self._seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, now)
 
     def check(self, path: Path, now: float) -> bool:
         """True when ``path`` is complete (or gone); otherwise remembers this look for the next check."""
@@ -138,3 +156,27 @@ def move_rejected(path: Path, reason: str, now: datetime) -> Path:
     )
     target.with_name(target.name + ".reason.txt").write_text(note, encoding="utf-8")
     return target
+
+
+class DropFolderView:
+    """A drop folder source as the processor reads it: every drop is news about the appointments it holds.
+
+    Synced drops leave the folder (to ``processed/``), so what the folder holds is never the whole studio:
+    the read is marked incomplete, which tells the planner that an appointment missing from it is
+    unchanged, not deleted (and keeps the "export suddenly empty" gate from firing on an emptied folder).
+    A drop removes an event by carrying the appointment as cancelled.  Everything else is the adapter's.
+    """
+
+    def __init__(self, inner: StudioSource, config: SourceConfig) -> None:
+        self.inner = inner
+        self.config = config
+        self.format_name = inner.format_name
+        self.supports_in_place = inner.supports_in_place
+
+    def read(self) -> SourceRead:
+        read = self.inner.read()
+        return replace(read, complete=False)
+
+    def write_back(self, changes: Sequence[StudioChange], writeback: WritebackConfig,
+                   now: datetime) -> WriteBackReceipt:
+        return self.inner.write_back(changes, writeback, now)

@@ -211,7 +211,19 @@ class Processor:
                 self._emit("run-end", "info", "run ended", run_id=report.run_id,
                            data={"exit_code": report.exit_code})
             self.write_status()
+            self._report_sink_failures()
         return report
+
+    def _report_sink_failures(self) -> None:
+        """Tell the other sinks which sink failed during the run (once per sink and run)."""
+        failures, self.bus.sink_failures[:] = list(self.bus.sink_failures), []
+        seen: set[int] = set()
+        for sink, exc in failures:
+            if id(sink) in seen:
+                continue
+            seen.add(id(sink))
+            self._emit("warning", "warning", f"log sink {type(sink).__name__} failed: {exc}",
+                       data={"sink": type(sink).__name__, "error": type(exc).__name__})
 
     def _run_failed(self, hold: HoldRunEnd, now: float, base: float, level: Level, message: str,
                     advice: str = "") -> None:
@@ -219,11 +231,12 @@ class Processor:
         self._run_failures += 1
         delay = min(self.health.cap, base * 2 ** (self._run_failures - 1))
         self._run_retry_at = now + delay
-        self._emit("error" if level == "error" else "warning", level, message,
+        self._emit("error" if level == "error" else "warning", level, message, run_id=hold.run_id,
                    data={"retry_in": delay, **({"advice": advice} if advice else {})})
         # The run's events and the note above reach every sink, and digest sinks send them now.
         if hold.release() == 0:
-            self._emit("run-end", "info", "run ended without a report", data={"exit_code": 1})
+            self._emit("run-end", "info", "run ended without a report", run_id=hold.run_id,
+                       data={"exit_code": 1})
         self.write_status()
 
     def _after(self, report: RunReportLike, started: float, now: float) -> None:
@@ -282,6 +295,8 @@ class Processor:
             return None
 
     def _maybe_reload(self) -> None:
+        """Take a changed studio.yaml for the next runs (users, credentials, sinks' data); what is watched
+        and the processor's own timings stay as they were until the next start."""
         if self.reload is None or self._mtime() == self._config_mtime:
             return
         self._config_mtime = self._mtime()
@@ -291,7 +306,8 @@ class Processor:
             self._emit("error", "error", f"the changed config was not taken: {exc}",
                        data={"advice": exc.advice()})
             return
-        self._emit("watch", "info", "config reloaded")
+        self._emit("watch", "info", "config reloaded; watched sources and processor timings change "
+                   "at the next start")
 
     def _emit(self, kind: str, level: Level, message: str, **kw: Any) -> None:
         self.bus.emit(kind, level, message, **kw)

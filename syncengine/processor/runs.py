@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 from syncengine import plugins
-from syncengine.config.model import SourceConfig, StudioConfig, WritebackConfig
+from syncengine.config.model import SourceConfig, StudioConfig
 from syncengine.logs.base import LogBus, LogEvent, Sink
-from syncengine.ports import (
-    SourceContext,
-    SourceRead,
-    StudioChange,
-    StudioSource,
-    WriteBackReceipt,
-)
-from syncengine.processor.drops import move_processed, move_rejected
+from syncengine.ports import SourceContext, SourceRead, StudioSource
+from syncengine.processor.drops import DropFolderView, move_processed, move_rejected
 from syncengine.reconcile.runner import SyncOptions, sync
 
 
@@ -69,30 +63,6 @@ class RunReportLike(Protocol):
 RunSync = Callable[[StudioConfig, RunRequest, threading.Event, LogBus], RunReportLike]
 
 
-class DropFolderView:
-    """A drop folder source as the processor reads it: every drop is news about the appointments it holds.
-
-    Synced drops leave the folder (to ``processed/``), so what the folder holds is never the whole studio:
-    the read is marked incomplete, which tells the planner that an appointment missing from it is
-    unchanged, not deleted (and keeps the "export suddenly empty" gate from firing on an emptied folder).
-    A drop removes an event by carrying the appointment as cancelled.  Everything else is the adapter's.
-    """
-
-    def __init__(self, inner: StudioSource, config: SourceConfig) -> None:
-        self.inner = inner
-        self.config = config
-        self.format_name = inner.format_name
-        self.supports_in_place = inner.supports_in_place
-
-    def read(self) -> SourceRead:
-        read = self.inner.read()
-        return replace(read, complete=False)
-
-    def write_back(self, changes: Sequence[StudioChange], writeback: WritebackConfig,
-                   now: datetime) -> WriteBackReceipt:
-        return self.inner.write_back(changes, writeback, now)
-
-
 class ReconcileRun:
     """The default run callable: the reconciler's ``sync`` for the requested users.
 
@@ -124,8 +94,11 @@ class HoldRunEnd(Sink):
     def __init__(self, outer: LogBus) -> None:
         self.outer = outer
         self.held: list[LogEvent] = []
+        #: the run id the run's events carry (for a run-end the processor has to send itself)
+        self.run_id: str | None = None
 
     def _forward(self, event: LogEvent) -> None:
+        self.run_id = self.run_id or event.run_id
         self.outer.send(event)
 
     on_run_start = on_plan = on_action = on_conflict = _forward

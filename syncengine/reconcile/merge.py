@@ -55,7 +55,7 @@ def merge(
     *,
     studio_time: datetime | None,
     take: str | None = None,
-    known_pending: bool = False,
+    known_pending: frozenset[str] = frozenset(),
 ) -> MergeResult:
     """Merge the proposals into ``record`` (canonical field values); see the module docstring."""
     result = MergeResult(values=dict(record))
@@ -72,7 +72,7 @@ def merge(
                 user,
                 name,
                 resolution,
-                new=not (resolution == "pending" and known_pending),
+                new=f not in known_pending,  # a waiting conflict is recorded once
             )
         )
 

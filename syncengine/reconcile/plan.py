@@ -194,6 +194,8 @@ class Plan:
     meta: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     dry_run: bool = True
+    #: uid -> (studio presence, calendar presence, fate) for every appointment the planner looked at
+    decisions: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
 
     def unit(self, user: str) -> Unit:
         for unit in self.units:

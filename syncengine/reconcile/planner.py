@@ -115,6 +115,8 @@ class _Calendar:
             if not entry.ours and uid not in self.replicas:
                 if not self.two_way:
                     continue  # a push-only user's own events never become studio appointments
+                if not _overlaps(entry.appointment, lo, hi):
+                    continue  # incremental reads list changes anywhere: only the window is in scope
                 if entry.appointment.status == "tentative" and not user.sync.include_tentative:
                     self.notes.append(f"skipped tentative event {entry.event_id}")
                     continue
@@ -184,6 +186,8 @@ class _Planner:
         self.conflicts: dict[str, list[Conflict]] = {c.id: [] for c in self.cals}
         self.notes: dict[str, list[str]] = {c.id: list(c.notes) for c in self.cals}
         self.settlements: dict[str, Settlement] = {}
+        self.decisions: dict[str, tuple[str, str, str]] = {}
+        self.unseen = False
         self.pending_users: set[str] = set()
         self.writeback = config.writeback.mode != "off"
 
@@ -227,7 +231,13 @@ class _Planner:
             [(c.id, "to-google") for c in self.cals if c.push_all]
             + [(c.id, "from-google") for c in self.cals if wants_pull(c.user, self.state)]
         )
-        return Plan(units=units, settlements=self.settlements, cursors=cursors, populated=populated)
+        return Plan(
+            units=units,
+            settlements=self.settlements,
+            cursors=cursors,
+            populated=populated,
+            decisions=self.decisions,
+        )
 
     def _held(self, uid: str) -> bool:
         rec = self.state.records.get(uid)
@@ -273,12 +283,17 @@ class _Planner:
         studio, state = self.studio, self.state
         rec = state.records.get(uid)
         cur = studio.appointments.get(uid)
-        seen = uid not in studio.unreadable
+        # An unreadable row, an appointment missing from an incomplete export, or one that left the
+        # window and so left the export: what the studio shows is unknown.  It keeps its last version,
+        # is never taken as deleted, and the studio is not written to blind.
+        gone = studio.complete and rec is not None and self._in_scope(rec.first_day, rec.last_day)
+        known_absent = studio.complete and (rec is None or rec.shown_fp is None or gone)
+        seen = uid not in studio.unreadable and (cur is not None or known_absent)
+        self.unseen = not seen
         cur_fp = cur.fingerprint(STUDIO_REPLICA_FIELDS) if cur is not None else None
         if not seen:
             sp = P.UNCHANGED if rec is not None and rec.shown_fp is not None else P.ABSENT
         else:
-            gone = studio.complete and rec is not None and self._in_scope(rec.first_day, rec.last_day)
             sp = presence(
                 held_fp=rec.shown_fp if rec else None,
                 current_fp=cur_fp,
@@ -320,6 +335,7 @@ class _Planner:
                 effective.append(P.UNCHANGED)
         cp = combine(effective)
         outcome = fate(sp, cp)
+        self.decisions[uid] = (sp.value, cp.value, outcome.value)
         if outcome is Fate.ADOPT:
             self._adopt(uid)
         elif outcome in (Fate.DELETE, Fate.FORGET):
@@ -491,7 +507,7 @@ class _Planner:
             self.config.conflicts,
             studio_time=self.studio.modified or self.now,
             take=self.state.takes.get(uid),
-            known_pending=uid in self.state.pending,
+            known_pending=self.state.pending.get(uid, frozenset()),
         )
         for c in result.conflicts:
             owner = self._owner(c.user, result.google_winners, ())
@@ -585,9 +601,10 @@ class _Planner:
         new_studio_fp = new.fingerprint(STUDIO_REPLICA_FIELDS)
         if (
             self.writeback
-            and uid not in self.studio.unreadable
+            and not self.unseen
             and cur_fp != new_studio_fp
             and sent_fp != new_studio_fp
+            and not (new.status == "cancelled" and cur is None)  # nothing to cancel where it is not shown
         ):
             user = self._owner(None, result.google_winners, new.users)
             if user is not None:
@@ -623,7 +640,7 @@ class _Planner:
                         source_id=source_id,
                     ),
                 )
-        if uid in self.studio.unreadable and rec is not None:
+        if self.unseen and rec is not None:
             row = RecordRow.of(
                 new, origin=rec.origin, source_id=source_id, shown=rec.shown_appointment(), sent_fp=sent_fp
             )
@@ -634,7 +651,7 @@ class _Planner:
         replicas.extend(self._materialised(uid, rec, row, skip={c.id for c in self.cals}))
         settle = uid in self.state.pending or uid in self.state.takes
         # a cancelled appointment the studio no longer shows is dropped once no calendar holds it
-        forget = new.status == "cancelled" and cur is None and uid not in self.studio.unreadable
+        forget = new.status == "cancelled" and cur is None and not self.unseen
         acted = sum(len(a) for a in self.actions.values()) != before
         if row != rec or replicas or drops or settle or forget or acted:
             self.settlements[uid] = Settlement(
@@ -673,6 +690,10 @@ class _Planner:
         if p in (P.CHANGED, P.NEW):
             return "reverted: studio-owned details or a losing edit"
         return "the calendar does not show the merged record yet"
+
+
+def _overlaps(appointment: Appointment, lo: date, hi: date) -> bool:
+    return day_of(appointment.end) >= lo.isoformat() and day_of(appointment.start) <= hi.isoformat()
 
 
 def _build(values: Mapping[str, Any], fallback: Mapping[str, Any], prefer: str) -> Appointment:

@@ -245,7 +245,7 @@ def _plan_with_gates(
     units = sorted([*checked.units, *refused.values()], key=lambda u: order.index(u.user))
     if any(g.refused and g.gate in _STUDIO_WIDE for u in refused.values() for g in u.gates):
         # the studio side itself is in doubt: observe nothing, write nothing
-        return Plan(units=tuple(units))
+        return Plan(units=tuple(units), decisions=checked.decisions)
     meta = {k: v for k, v in checked.meta.items() if k.removeprefix("scope:") not in refused}
     return Plan(
         units=tuple(units),
@@ -253,6 +253,7 @@ def _plan_with_gates(
         cursors=checked.cursors,
         populated=checked.populated,
         meta=meta,
+        decisions=checked.decisions,
     )
 
 
@@ -268,6 +269,7 @@ def _applicable(final: Plan) -> Plan:
         populated=final.populated,
         meta=final.meta,
         dry_run=False,
+        decisions=final.decisions,
     )
 
 

@@ -241,9 +241,11 @@ class StateStore:
         cursors = dict(conn.execute("SELECT user, cursor FROM cursors").fetchall())
         populated = frozenset(conn.execute("SELECT user, direction FROM populated").fetchall())
         takes: dict[str, str] = {}
-        pending: set[str] = set()
-        for uid, take in conn.execute("SELECT uid, take FROM conflicts WHERE resolution='pending'"):
-            pending.add(uid)
+        pending: dict[str, set[str]] = {}
+        for uid, name, take in conn.execute(
+            "SELECT uid, field, take FROM conflicts WHERE resolution='pending'"
+        ):
+            pending.setdefault(uid, set()).add(name)
             if take:
                 takes[uid] = take
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -254,7 +256,7 @@ class StateStore:
             cursors=cursors,
             populated=populated,
             takes=takes,
-            pending=frozenset(pending),
+            pending={uid: frozenset(names) for uid, names in pending.items()},
             meta=meta,
         )
 

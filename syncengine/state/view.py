@@ -155,8 +155,8 @@ class StateView:
     populated: frozenset[tuple[str, str]] = frozenset()
     #: uid -> side a person chose with `conflicts resolve`
     takes: Mapping[str, str] = field(default_factory=dict)
-    #: uids with manual conflicts still waiting
-    pending: frozenset[str] = frozenset()
+    #: uid -> fields with `manual` conflicts still waiting
+    pending: Mapping[str, frozenset[str]] = field(default_factory=dict)
     meta: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sources_support import FIXTURES, NOW, ZONE, context_for, csv_source
+from sources_support import FIXTURES, NOW, ZONE, context_for, csv_source, ics_source
 
 from adapters.csv import CsvSource, write_export
 from syncengine import plugins
@@ -164,7 +164,10 @@ def test_outbox_speaks_the_exports_dialect(tmp_path: Path) -> None:
     assert (updated["Start Time"], updated["End Time"], updated["Length"]) == ("11:00 AM", "12:00 PM", "60")
     assert updated["Action"] == "updated" and new["Action"] == "created"
     assert new["AppointmentID"] == "google-e1" and new["Description"] == "Café visit ?"
-    assert b"BEGIN:VEVENT" in ics_file.read_bytes()
+    written = ics_source(ics_file, context_for(tmp_path)).read()
+    assert written.complete and [a.uid for a in written.appointments] == ["2001", "google-e1"]
+    assert written.appointments[0].start == moved.start
+    assert ("X-BOOKED-BY", "Front desk") in written.appointments[0].extra
 
 
 def test_outbox_needs_a_path_and_refuses_in_place(tmp_path: Path) -> None:
@@ -207,3 +210,19 @@ def test_drop_folder_skips_its_own_outbox_files(tmp_path: Path) -> None:
     )
     assert len(list(drop.glob("from-google-*"))) == 2
     assert [x.uid for x in source.read().appointments] == ["3001"]
+
+
+def test_a_failed_row_sharing_an_id_is_a_duplicate_too(tmp_path: Path) -> None:
+    _export(
+        tmp_path / "dup.csv",
+        [
+            "5,Ames,Portrait,3/3/2025,9:00 AM,10:00 AM",
+            "6,Bo,Portrait,3/3/2025,1:00 PM,2:00 PM",
+            "5,Ames,Portrait,3/3/2025,99:00,",
+        ],
+        1000,
+    )
+    read = csv_source(tmp_path / "dup.csv", context_for(tmp_path)).read()
+    assert [a.uid for a in read.appointments] == ["6"]
+    assert read.unreadable == {"5"} and not read.complete
+    assert any(d.code == "duplicate-uid" and "lines 2 and 4" in d.message for d in read.diagnostics)

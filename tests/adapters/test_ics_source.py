@@ -143,3 +143,24 @@ def test_series_expand_only_inside_the_widest_user_window(tmp_path: Path) -> Non
     assert starts[0] >= NOW - timedelta(days=30, hours=1)
     assert starts[-1] <= NOW + timedelta(days=365)
     assert all(a.uid.startswith("daily/") for a in read.appointments)
+
+
+def test_folder_in_place_before_any_read_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "events"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "floating.ics", folder / "floating.ics")
+    appointment = ics_source(folder, context_for(tmp_path)).read().appointments[0]
+    with pytest.raises(WritebackError, match="read the source"):
+        ics_source(folder, context_for(tmp_path)).write_back(
+            [StudioChange("updated", appointment)], IN_PLACE, NOW
+        )
+    assert sorted(p.name for p in folder.iterdir()) == ["floating.ics"]
+
+
+def test_a_broken_series_makes_the_read_incomplete(tmp_path: Path) -> None:
+    path = tmp_path / "series.ics"
+    text = (FIXTURES / "rrule_exdate_override.ics").read_bytes()
+    path.write_bytes(text.replace(b"RRULE:FREQ=WEEKLY;COUNT=6", b"RRULE:FREQ=SOMETIMES"))
+    read = ics_source(path, context_for(tmp_path)).read()
+    assert not read.complete
+    assert any(d.uid == "weekly-minis" and d.severity == "error" for d in read.diagnostics)

@@ -40,6 +40,7 @@ resources:
   - {id: studio-a, name: Studio A, kind: room}
 """, 11),
     "bad_time_zone": (HEAD.replace("America/Chicago", "America/Chicgo") + USER, 4),
+    "windows_time_zone": (HEAD.replace("America/Chicago", "Central Standard Time") + USER, 4),
     "yaml_syntax_error": (HEAD + USER.replace("example.com}", "example.com"), 10),
     "unknown_key_with_suggestion": (HEAD + USER + "    sync: {enabeld: false}\n", 11),
     "missing_timezone": (HEAD.replace("  timezone: America/Chicago\n", "") + USER, 2),

@@ -226,3 +226,24 @@ def test_google_written_as_a_bare_account_gets_the_right_form(write_config, mini
     (problem,) = problems_of(write_config(text))
     assert "'users[0].google' must be a mapping, not text" in problem
     assert "(write google: {account: name@example.com})" in problem
+
+
+@pytest.mark.parametrize(
+    ("zone", "fragment"),
+    [
+        ("Central Standard Time", "is a Windows zone name, not an IANA one: 'Central Standard Time' "
+                                  "(did you mean 'America/Chicago'?)"),
+        ("EST", "is an abbreviation, not a place: 'EST' may lack daylight-saving rules"),
+        ("cst6cdt", "(did you mean 'America/Chicago'?)"),
+        ("Etc/GMT+6", "is a fixed offset, not a place: 'Etc/GMT+6' has no daylight-saving rules"),
+        ("Europe/Lundon", "is not a known IANA time zone: 'Europe/Lundon' (did you mean 'Europe/London'?)"),
+    ],
+)
+def test_zone_names_that_shift_appointments_are_refused(write_config, minimal_config, zone, fragment):
+    (problem,) = problems_of(write_config(minimal_config.replace("America/Chicago", zone)))
+    assert fragment in problem
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "Europe/London", "America/Argentina/Buenos_Aires"])
+def test_place_zones_and_utc_are_accepted(write_config, minimal_config, zone):
+    assert load_config(write_config(minimal_config.replace("America/Chicago", zone))).studio.timezone == zone

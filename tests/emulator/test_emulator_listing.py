@@ -216,3 +216,30 @@ def test_order_by_updated_pages(service, cal):
     pages, _ = _pages(cal, orderBy="updated", maxResults=2)
     flat = [i["id"] for page in pages for i in page]
     assert len(flat) == 5 and flat[-1] == "evt00000"
+
+
+def test_updated_min_includes_deleted_events(service, cal):
+    _insert_many(service, cal, 3)
+    cal.events().delete(calendarId="primary", eventId="evt00001").execute()
+    recent = cal.events().list(calendarId="primary", updatedMin="2000-01-01T00:00:00Z").execute()["items"]
+    assert {i["id"]: i["status"] for i in recent} == {"evt00000": "confirmed", "evt00001": "cancelled",
+                                                     "evt00002": "confirmed"}
+    assert cal.events().list(calendarId="primary", updatedMin="2999-01-01T00:00:00Z").execute()["items"] == []
+
+
+def test_single_events_delta_carries_the_instances_of_a_changed_series(service, cal):
+    cal.events().insert(calendarId="primary", body={
+        "id": "serie0002", "summary": "Weekly", "start": {"date": "2026-06-01"},
+        "end": {"date": "2026-06-02"}, "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"]}).execute()
+    pages, token = _pages(cal, singleEvents=True, showDeleted=True)
+    assert len(pages[0]) == 3
+    cal.events().patch(calendarId="primary", eventId="serie0002", body={"summary": "Renamed"}).execute()
+    delta = cal.events().list(calendarId="primary", singleEvents=True, showDeleted=True,
+                              syncToken=token).execute()
+    assert [(i["id"], i["summary"]) for i in delta["items"]] == [
+        (f"serie0002_202606{day:02d}", "Renamed") for day in (1, 8, 15)]
+    cal.events().delete(calendarId="primary", eventId="serie0002").execute()
+    gone = cal.events().list(calendarId="primary", singleEvents=True,
+                             syncToken=delta["nextSyncToken"]).execute()
+    assert {i["status"] for i in gone["items"]} == {"cancelled"} and len(gone["items"]) == 3
+    assert all(i["recurringEventId"] == "serie0002" for i in gone["items"])

@@ -9,7 +9,7 @@ import pytest
 from google_support import appointment, create, make_config
 
 from syncengine.config.model import Credentials, GoogleAccount, UserConfig
-from syncengine.errors import AuthError, CalendarNotFound, PermissionDenied, QuotaError
+from syncengine.errors import AuthError, CalendarNotFound, PermissionDenied, QuotaError, TransientError
 
 ACCOUNT = "amanda@studio.example"
 WINDOW = (date(2026, 5, 1), date(2026, 7, 31))
@@ -141,3 +141,26 @@ def test_users_sync_concurrently_from_threads(tmp_path, service, backend_for) ->
         thread.join(30)
     assert errors == []
     assert all(len(service.events(a)) == 12 for a in accounts.values())
+
+
+def test_single_insert_answer_lost_is_adopted_on_409(tmp_path, service, backend_for) -> None:
+    session = _session(tmp_path, service, backend_for, batch_size=0)
+    appts = [appointment(f"Z-{i}", day=1 + i) for i in range(3)]
+    service.faults.inject("drop-after", count=2, methods=("events.insert",))
+    results = session.apply([create("amanda", a) for a in appts])
+    assert [r.status for r in results] == ["ok"] * 3
+    _converged(service, [a.uid for a in appts])
+    assert service.counts()["events.get"] >= 1  # the 409 was looked at, not ignored
+
+
+def test_a_part_failing_beyond_the_retries_fails_alone(tmp_path, service, backend_for, sleeps) -> None:
+    session = _session(tmp_path, service, backend_for, batch_size=50)
+    appts = [appointment(f"Q-{i}", day=1 + i) for i in range(3)]
+    session.apply([create("amanda", appts[0])])
+    service.faults.inject("503", count=0, methods=("events.update",))
+    results = session.apply([create("amanda", appts[0].evolve(title="changed")),
+                             *(create("amanda", a) for a in appts[1:])])
+    assert [r.status for r in results] == ["failed", "ok", "ok"]
+    assert isinstance(results[0].error, TransientError) and "503" in str(results[0].error)
+    assert len(sleeps.waits) == 5  # the default policy: 6 attempts
+    _converged(service, [a.uid for a in appts])

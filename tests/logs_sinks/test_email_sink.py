@@ -77,12 +77,12 @@ def test_one_digest_per_run_per_recipient_naming_file_and_line(tmp_path: Path, s
     owner = smtp_server.to("owner@studio.example")
     amanda = smtp_server.to("amanda@example.com")
     assert len(owner) == 1 and len(amanda) == 1 and len(smtp_server.messages) == 2
-    body = owner[0].get_payload()
+    body = owner[0].get_payload(decode=True).decode()
     assert owner[0]["Subject"] == "[syncengine] Bright Light Portraits: 1 error, 2 warnings (run r1)"
     assert "exports/appointments.csv:12: row could not be read" in body
     assert "exports/week.csv:4: unknown staff name 'Zed'" in body
     assert "calendar not found" in body and "created event" not in body
-    mine = amanda[0].get_payload()  # a notified user gets only the events about them
+    mine = amanda[0].get_payload(decode=True).decode()  # a notified user gets only the events about them
     assert "appointments.csv:12" in mine and "week.csv" not in mine and "ben" not in mine
 
 
@@ -110,7 +110,7 @@ def test_the_rate_limit_holds_digests_back_and_says_so_later(tmp_path: Path, smt
     bus.close()
     owner = smtp_server.to("owner@studio.example")
     assert len(owner) == 3
-    latest = owner[-1].get_payload()
+    latest = owner[-1].get_payload(decode=True).decode()
     assert "4 earlier digest(s) with 4 warning(s) and error(s)" in latest
     assert "row could not be read" not in latest  # level: error leaves warnings out
 

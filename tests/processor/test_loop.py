@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from processor_support import Outcome, RecordingRun, make_config
 
-from syncengine.errors import AuthError, LockHeldError, TransientError, UsageError
+from syncengine.errors import (
+    AuthError,
+    ConfigError,
+    ConfigProblem,
+    LockHeldError,
+    StateError,
+    TransientError,
+    UsageError,
+)
 from syncengine.logs.base import LogBus, RecordingSink
 from syncengine.processor import ManualClock, Processor
 from syncengine.processor.lock import ProcessorLock, is_held
@@ -224,3 +232,57 @@ def test_a_second_processor_on_the_same_state_is_refused(tmp_path: Path, recordi
         assert str(os.getpid()) in info.value.holder
     assert not is_held(processor.config.studio.state)
     assert recording_run.calls == []
+
+
+def test_a_changed_config_is_reloaded_and_a_broken_one_is_refused(tmp_path: Path,
+                                                                   recording_run: RecordingRun) -> None:
+    config = make_config(tmp_path)
+    config.path.write_text("version: 1\n")
+    reloads: list[int] = []
+    broken = {"now": False}
+
+    def reload():
+        reloads.append(1)
+        if broken["now"]:
+            raise ConfigError([ConfigProblem(config.path, 3, 1, "unknown key 'userz'")])
+        return make_config(tmp_path, users=("amanda", "ben", "cleo"))
+
+    sink = RecordingSink()
+    processor = Processor(config, recording_run, LogBus([sink]), clock=ManualClock(), reload=reload)
+    processor.step()
+    assert reloads == []
+    os.utime(config.path, ns=(1, 1))
+    processor.step()
+    assert [u.id for u in processor.config.users] == ["amanda", "ben", "cleo"]
+    broken["now"] = True
+    os.utime(config.path, ns=(2, 2))
+    processor.step()
+    assert len(reloads) == 2 and [u.id for u in processor.config.users] == ["amanda", "ben", "cleo"]
+    assert "unknown key 'userz'" in sink.of("error")[-1].message
+
+
+def test_a_failing_sink_is_reported_to_the_others(tmp_path: Path, recording_run: RecordingRun) -> None:
+    class Broken(RecordingSink):
+        def on_run_end(self, event) -> None:
+            raise OSError("disk full")
+
+    sink = RecordingSink()
+    processor = Processor(make_config(tmp_path), recording_run, LogBus([Broken(), sink]), clock=ManualClock())
+    processor.step()
+    [warning] = [e for e in sink.of("warning") if "log sink" in e.message]
+    assert warning.message == "log sink Broken failed: disk full"
+    assert processor.bus.sink_failures == []
+
+
+def test_a_run_that_raises_still_ends_with_its_own_run_id(tmp_path: Path) -> None:
+    def run(config, request, stop, bus):
+        bus.run_id = "r-broken"
+        bus.emit("run-start", "info", "run started")
+        raise StateError(config.studio.state, "is from another studio")
+
+    sink = RecordingSink()
+    Processor(make_config(tmp_path), run, LogBus([sink]), clock=ManualClock()).step()
+    [error] = sink.of("error")
+    [end] = sink.of("run-end")
+    assert error.run_id == end.run_id == "r-broken"  # a digest sink sends that run's events together
+    assert "another studio" in error.message and "move the state file aside" in error.data["advice"]

@@ -50,7 +50,7 @@ def test_a_single_file_source_is_watched_through_its_folder(tmp_path: Path) -> N
     assert {p.name for p in seen} == {"appointments.csv"}
 
 
-def _running(tmp_path: Path, run: RecordingRun, debounce: float = 0.3):
+def _running(tmp_path: Path, run: RecordingRun, debounce: float = 0.5):
     processor = Processor(make_config(tmp_path, debounce=debounce), run, LogBus([RecordingSink()]))
     thread = threading.Thread(target=processor.run_forever, daemon=True)
     thread.start()
@@ -64,10 +64,10 @@ def test_slow_chunked_writes_and_a_burst_each_make_one_run(tmp_path: Path,
     try:
         path = tmp_path / "drops" / "big.csv"
         with path.open("w") as handle:
-            for i in range(6):  # pauses shorter than the debounce: one slow copy
+            for i in range(6):  # pauses well within the debounce: one slow copy
                 handle.write(f"row {i}\n")
                 handle.flush()
-                time.sleep(0.1)
+                time.sleep(0.05)
         assert wait_for(lambda: len(recording_run.calls) == 2)
         assert recording_run.contents[-1]["big.csv"].count("row") == 6  # never half the file
         assert wait_for(lambda: (tmp_path / "drops" / "processed" / "big.csv").exists())
@@ -75,7 +75,7 @@ def test_slow_chunked_writes_and_a_burst_each_make_one_run(tmp_path: Path,
         for i in range(20):
             (tmp_path / "drops" / f"burst-{i:02}.csv").write_text(f"{i}\n")
         assert wait_for(lambda: len(recording_run.calls) == 3)
-        time.sleep(0.8)  # longer than debounce + settle: no second run follows the burst
+        time.sleep(1.0)  # longer than debounce + settle: no second run follows the burst
         assert len(recording_run.calls) == 3
         assert len(recording_run.seen_files[-1]) == 20
         assert recording_run.calls[-1].triggers == ("file",)

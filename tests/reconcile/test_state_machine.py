@@ -65,7 +65,8 @@ class SyncMachine(RuleBasedStateMachine):
         shift = timedelta(hours=hours)
         edited = current.evolve(title=title, start=current.start + shift, end=current.end + shift)
         self.world.source.put(edited)
-        self.edits[("studio", uid, "title")] = edited.canonical(["title"])["title"]
+        if title != current.title:
+            self.edits[("studio", uid, "title")] = title
 
     @rule(uid=st.sampled_from(UIDS), users=st.sets(st.sampled_from(USERS), min_size=1, max_size=2))
     def studio_reassign(self, uid: str, users: set[str]) -> None:
@@ -102,7 +103,7 @@ class SyncMachine(RuleBasedStateMachine):
         entry = self._pick(user_id, index)
         if entry is not None:
             self.world.cal(user_id).edit(entry.event_id, title=title, location=f"room {index}")
-            if user_id in TWO_WAY:
+            if user_id in TWO_WAY and title != entry.appointment.title:
                 self.edits[(user_id, entry.appointment.uid, "title")] = title
 
     @rule(user_id=st.sampled_from(USERS), index=st.integers(0, 5))
@@ -138,7 +139,6 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule()
     def sync(self) -> None:
-        open('/tmp/calls.txt','a').write(f'sync {self.faulty}\n')
         report = self.world.sync(force=True)
         if self.faulty:
             self.faulty = False
@@ -190,6 +190,6 @@ class SyncMachine(RuleBasedStateMachine):
 
 
 SyncMachine.TestCase.settings = settings(
-    max_examples=300, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+    max_examples=100, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
 )
 TestSync = SyncMachine.TestCase

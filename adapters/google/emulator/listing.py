@@ -144,7 +144,7 @@ def _position(store: Store, calendar_id: str, params: Params, sync: str | None
 def _rows(store: Store, calendar_id: str, q: Query, start_after: str | None) -> Iterator[EventRow]:
     """Candidate rows in id order, read in chunks (the first chunk is often all a page needs)."""
     if q.since >= 0:
-        where, args = "calendar=? AND seq>? AND seq<=? AND status!='cancelled'", [calendar_id, q.since, q.snapshot]
+        where, args = "calendar=? AND seq>? AND seq<=?", [calendar_id, q.since, q.snapshot]
     else:
         where, args = "calendar=? AND created_seq<=?", [calendar_id, q.snapshot]
         if not (q.show_deleted or q.updated_min):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import secrets
 import socket
+import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +28,7 @@ from adapters.google.emulator.faults import FaultInjector, error_for
 from adapters.google.emulator.store import Store
 
 BATCH_PATH = "/batch/calendar/v3"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class _Server(ThreadingHTTPServer):
@@ -73,7 +76,17 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the service accounts for requests itself (and headers may hold tokens)."""
 
     def do_GET(self) -> None:
-        self._serve()
+        try:
+            self._serve()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception:
+            # a bug or a store closed under a late request: answer like Google's backend would, and
+            # leave the details on stderr (request headers are not part of them)
+            traceback.print_exc(file=sys.stderr)
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self._send(ApiResponse.error(ApiError(500, "backendError", "Backend Error")))
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
@@ -151,6 +164,9 @@ class CalendarService:
 
     def __init__(self, data_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0,
                  trust_embedded: bool = False) -> None:
+        if trust_embedded and host not in _LOOPBACK:
+            raise EmulatorError(f"embedded tokens are only trusted on loopback, not on {host}",
+                                hint="serve on 127.0.0.1, or configure static tokens")
         self.data_dir = None if data_dir is None else Path(data_dir)
         self.host = host
         self.port = port
@@ -218,7 +234,10 @@ class CalendarService:
     # -- accounts and inspection -------------------------------------------------------------------
 
     def add_account(self, email: str, token: str | None = None, time_zone: str = "UTC") -> str:
-        """Create an account with its primary calendar (id = ``email``); returns its bearer token."""
+        """Create an account with its primary calendar (id = ``email``); returns its bearer token.
+
+        Adding an account that exists adds ``token`` to it and keeps its calendar (and time zone) as is.
+        """
         token = token or secrets.token_urlsafe(24)
         try:
             self.api.add_account(email, token, time_zone)
