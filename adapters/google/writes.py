@@ -9,7 +9,8 @@ job is done.  The rules:
   If it is ours (same ``syncengine_uid`` and studio) it is adopted — updated to the wanted body when it
   differs or is cancelled (which restores it).  Otherwise the next id generation is tried, up to
   :data:`MAX_GENERATIONS`: never a duplicate, never a foreign event overwritten.
-- **update**: ``events.update`` with ``If-Match`` of the etag the plan saw; 412 is reported as
+- **update**: ``events.update`` with ``If-Match`` of the etag the plan saw.  On 412 the event is read:
+  if it already holds the wanted content (our own retried update had landed) that is success, otherwise
   ``precondition-failed`` (someone changed it meanwhile: the next plan sees the new version).
 - **delete**: ``events.delete`` with ``If-Match``; 404 and 410 mean already gone, which is success.
 
@@ -107,8 +108,8 @@ class WriteJob:
         if self._state == "insert":
             body = self._wanted(self._ids[self._gen])
             return Call(key, lambda c: c.events.insert(calendarId=cal, body=body, sendUpdates="none"))
-        if self._state == "get":
-            eid = self._ids[self._gen]
+        if self._state in ("get", "verify"):
+            eid = self._current_id()
             return Call(key, lambda c: c.events.get(calendarId=cal, eventId=eid))
         if self._state == "update":
             eid = self._current_id()
@@ -132,6 +133,8 @@ class WriteJob:
         if outcome.ok:
             if state == "get":
                 self._adopt_or_move(outcome.response)
+            elif state == "verify":
+                self._verify(outcome.response)
             elif state == "delete":
                 self._finish("ok", self.write.event_id)
             else:
@@ -145,7 +148,9 @@ class WriteJob:
             self._next_generation()
         elif state == "update" and status == 412 and self.write.op == "create":
             self._state = "get"  # changed between our get and update: look again
-        elif status == 412:
+        elif state == "update" and status == 412:
+            self._state = "verify"
+        elif state == "verify" or status == 412:
             changed = PreconditionFailed(self.ctx.user_id, self.write.event_id)
             self._finish("precondition-failed", self.write.event_id, changed)
         elif state == "delete" and status in (404, 410):
@@ -182,6 +187,20 @@ class WriteJob:
             self._stored, self._etag, self._state = event, str(event.get("etag") or "") or None, "update"
             return
         self._next_generation()
+
+    def _verify(self, event: Mapping[str, Any]) -> None:
+        """After a 412 on an update: our own earlier attempt may have landed (its answer lost on the way
+        back, then the retry's etag no longer matched).  If the event already holds what we wanted, that
+        is success; otherwise someone else changed it, and the plan must look again."""
+        assert self.write.appointment is not None
+        mine = self._entry(event)
+        wanted = self.write.appointment.fingerprint(CALENDAR_FIELDS)
+        if mine.ours and event.get("status") != "cancelled" and mine.appointment.fingerprint(
+                CALENDAR_FIELDS) == wanted:
+            self._finish_with(event)
+            return
+        changed = PreconditionFailed(self.ctx.user_id, self.write.event_id)
+        self._finish("precondition-failed", self.write.event_id, changed)
 
     def _next_generation(self) -> None:
         self._gen += 1

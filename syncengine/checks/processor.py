@@ -81,11 +81,17 @@ def _running(config: StudioConfig) -> CheckResult:
 
 def _run_log(config: StudioConfig) -> CheckResult:
     path = run_log_path(config)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(path, timeout=2.0)) as db:
-            db.execute("PRAGMA user_version").fetchone()
-    except (OSError, sqlite3.Error) as exc:
-        return CheckResult("run log", "fail", f"{path} cannot be opened: {exc}",
+    if not path.exists():
+        # Not created by a check: `syncengine run` creates it; its folder must let it.
+        folder = next((p for p in path.parents if p.exists()), path.parent)
+        if os.access(folder, os.W_OK):
+            return CheckResult("run log", "ok", f"{path} (created by the first `syncengine run`)")
+        return CheckResult("run log", "fail", f"{path} cannot be created: {folder} is not writable",
                            "make the state folder writable, or set the sqlite sink's path")
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=2.0)) as db:
+            db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as exc:
+        return CheckResult("run log", "fail", f"{path} cannot be opened: {exc}",
+                           "move the file aside (a new run log is started), or set the sqlite sink's path")
     return CheckResult("run log", "ok", f"{path}")

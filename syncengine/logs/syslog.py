@@ -91,7 +91,7 @@ class SyslogSink(RecordSink):
         flat = text.replace("\n", " ")
         record = logging.LogRecord("syncengine", _LEVELS[event.level], "", 0, flat, None, None)
         try:
-            self._ensure().emit(record)
+            self._ensure().handle(record)  # under the handler's lock: runs may log from several threads
         except OSError:
             self.close()  # reconnect at the next event (syslog restarted, socket recreated)
             raise

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from syncengine.ports import SourceRead, StudioChange, StudioSource, WriteBackReceipt
 
@@ -180,3 +180,12 @@ class DropFolderView:
     def write_back(self, changes: Sequence[StudioChange], writeback: WritebackConfig,
                    now: datetime) -> WriteBackReceipt:
         return self.inner.write_back(changes, writeback, now)
+
+
+def as_drop_folders(configs: Sequence[SourceConfig], sources: Sequence[StudioSource]) -> list[StudioSource]:
+    """``sources`` (built from ``configs``, in order) with every drop folder read as news."""
+    out: list[StudioSource] = []
+    for config, source in zip(configs, sources, strict=True):
+        # the view holds the adapter's capabilities per instance, not as class variables
+        out.append(cast(StudioSource, DropFolderView(source, config)) if config.is_folder else source)
+    return out

@@ -13,13 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from syncengine import plugins
 from syncengine.config.model import SourceConfig, StudioConfig
 from syncengine.logs.base import LogBus, LogEvent, Sink
-from syncengine.ports import SourceContext, SourceRead, StudioSource
-from syncengine.processor.drops import DropFolderView, move_processed, move_rejected
+from syncengine.ports import SourceContext, SourceRead
+from syncengine.processor.drops import as_drop_folders, move_processed, move_rejected
 from syncengine.reconcile.runner import SyncOptions, sync
 
 
@@ -73,13 +73,8 @@ class ReconcileRun:
     def __call__(self, config: StudioConfig, request: RunRequest, stop: threading.Event,
                  bus: LogBus) -> RunReportLike:
         context = SourceContext(config, datetime.now(UTC))
-        sources: list[StudioSource] = []
-        for source_config in config.sources:
-            source = plugins.load(plugins.SOURCES, source_config.format)(source_config, context)
-            if source_config.is_folder:
-                # the view holds the adapter's capabilities per instance, not as class variables
-                source = cast(StudioSource, DropFolderView(source, source_config))
-            sources.append(source)
+        built = [plugins.load(plugins.SOURCES, s.format)(s, context) for s in config.sources]
+        sources = as_drop_folders(config.sources, built)
         options = SyncOptions(users=request.users, trigger=request.trigger)
         return sync(config, options, bus=bus, stop=stop, sources=sources)
 

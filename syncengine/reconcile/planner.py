@@ -36,9 +36,17 @@ from typing import Any
 
 from syncengine.config.model import StudioConfig, UserConfig
 from syncengine.ids import derive_event_id
-from syncengine.model import CALENDAR_FIELDS, STUDIO_REPLICA_FIELDS, SYNCED_FIELDS, Appointment, Assignment
+from syncengine.model import (
+    CALENDAR_FIELDS,
+    STUDIO_REPLICA_FIELDS,
+    SYNCED_FIELDS,
+    Appointment,
+    Assignment,
+    digest,
+)
 from syncengine.ports import CalendarEntry, CalendarRead
 from syncengine.reconcile.cases import Fate, Presence, combine, diff, fate, field_changes, presence
+from syncengine.reconcile.fingerprints import calendar_fp, studio_fp
 from syncengine.reconcile.merge import Proposal, merge
 from syncengine.reconcile.plan import Action, Conflict, Op, Plan, Settlement, Unit
 from syncengine.state.view import RecordRow, ReplicaRow, StateView, day_of
@@ -127,7 +135,12 @@ class _Calendar:
                     self.duplicates.append(other)
                 entry = keep
             self.entries[uid] = entry
-            self.fps[uid] = entry.appointment.fingerprint(CALENDAR_FIELDS)
+            rep = self.replicas.get(uid)
+            # the same etag is the same content: skip hashing what a sync itself wrote last time
+            same = rep is not None and rep.etag is not None and rep.etag == entry.etag
+            self.fps[uid] = (
+                rep.fp if same and rep is not None else calendar_fp(entry.appointment)
+            )
 
     def _preferred(self, uid: str, a: CalendarEntry, b: CalendarEntry, studio: str) -> CalendarEntry:
         rep = self.replicas.get(uid)
@@ -214,8 +227,10 @@ class _Planner:
         for uid in uids:
             if self.hold and self._held(uid):
                 continue
-            if not self._quiet(uid):
-                self._plan_one(uid)
+            cur = self.studio.appointments.get(uid)
+            cur_fp = studio_fp(cur) if cur is not None else None
+            if not self._quiet(uid, cur, cur_fp):
+                self._plan_one(uid, cur_fp)
         units = tuple(
             Unit(
                 c.id,
@@ -245,15 +260,14 @@ class _Planner:
         users = {*(rec.users if rec else ()), *(cur.users if cur else ())}
         return bool(users & self.hold) or any(uid in self.state.replicas.get(u, {}) for u in self.hold)
 
-    def _quiet(self, uid: str) -> bool:
+    def _quiet(self, uid: str, cur: Appointment | None, cur_fp: str | None) -> bool:
         """Nothing to do for ``uid``: every side shows the record and its calendar set is right."""
         rec = self.state.records.get(uid)
-        cur = self.studio.appointments.get(uid)
         if rec is None or cur is None or rec.sent_fp is not None or rec.shown_fp != rec.studio_fp:
             return False
         if uid in self.state.pending or uid in self.state.takes:
             return False
-        if cur.fingerprint(STUDIO_REPLICA_FIELDS) != rec.studio_fp:
+        if cur_fp != rec.studio_fp:
             return False
         for cal in self.cals:
             rep = cal.replicas.get(uid)
@@ -279,7 +293,7 @@ class _Planner:
 
     # --- one appointment -----------------------------------------------------------------------------
 
-    def _plan_one(self, uid: str) -> None:
+    def _plan_one(self, uid: str, cur_fp: str | None) -> None:
         studio, state = self.studio, self.state
         rec = state.records.get(uid)
         cur = studio.appointments.get(uid)
@@ -290,7 +304,6 @@ class _Planner:
         known_absent = studio.complete and (rec is None or rec.shown_fp is None or gone)
         seen = uid not in studio.unreadable and (cur is not None or known_absent)
         self.unseen = not seen
-        cur_fp = cur.fingerprint(STUDIO_REPLICA_FIELDS) if cur is not None else None
         if not seen:
             sp = P.UNCHANGED if rec is not None and rec.shown_fp is not None else P.ABSENT
         else:
@@ -517,9 +530,12 @@ class _Planner:
             self.pending_users.update(c.user or "" for c in result.conflicts)
             self.pending_users.update(c.id for c in self.cals if c.id in pres and pres[c.id] is not P.ABSENT)
             return
-        new = _build(result.values, record, self.config.conflicts.prefer)
-        new_cal = new.canonical(CALENDAR_FIELDS)
-        new_cal_fp = new.fingerprint(CALENDAR_FIELDS)
+        # most appointments merge to what they were: no rebuild, no re-hashing
+        unchanged = result.values == record
+        new = base if unchanged else _build(result.values, record, self.config.conflicts.prefer)
+        new_canonical = record if unchanged else new.to_canonical()
+        new_cal = {n: new_canonical[n] for n in CALENDAR_FIELDS}
+        new_cal_fp = rec.cal_fp if unchanged and rec is not None and old is not None else digest(new_cal)
         first, last = day_of(new.start), day_of(new.end)
         deleted_on = [c for c in self.cals if pres[c.id] is P.DELETED]
         replicas: list[ReplicaRow] = []
@@ -598,7 +614,11 @@ class _Planner:
         sent_fp = rec.sent_fp if rec is not None else None
         if cur_fp is not None and cur_fp == sent_fp:
             sent_fp = None  # the studio took in what was sent
-        new_studio_fp = new.fingerprint(STUDIO_REPLICA_FIELDS)
+        new_studio_fp = (
+            rec.studio_fp
+            if unchanged and rec is not None
+            else digest({n: new_canonical[n] for n in STUDIO_REPLICA_FIELDS})
+        )
         if (
             self.writeback
             and not self.unseen
@@ -646,7 +666,15 @@ class _Planner:
             )
         else:
             row = RecordRow.of(
-                new, origin=rec.origin if rec else "studio", source_id=source_id, shown=cur, sent_fp=sent_fp
+                new,
+                origin=rec.origin if rec else "studio",
+                source_id=source_id,
+                shown=cur,
+                shown_fp=cur_fp,
+                sent_fp=sent_fp,
+                canonical=new_canonical,
+                cal_fp=new_cal_fp,
+                studio_fp=new_studio_fp,
             )
         replicas.extend(self._materialised(uid, rec, row, skip={c.id for c in self.cals}))
         settle = uid in self.state.pending or uid in self.state.takes

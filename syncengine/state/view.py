@@ -56,11 +56,17 @@ class RecordRow:
         shown: Appointment | None,
         shown_fp: str | None = None,
         sent_fp: str | None,
+        canonical: dict[str, Any] | None = None,
+        cal_fp: str | None = None,
+        studio_fp: str | None = None,
     ) -> RecordRow:
-        """The row for ``appointment`` with its studio replica (``shown``: what the export showed)."""
-        canonical = appointment.to_canonical()
-        studio_fp = appointment.fingerprint(STUDIO_REPLICA_FIELDS)
-        if shown is not None:
+        """The row for ``appointment`` with its studio replica (``shown``: what the export showed).
+
+        ``canonical``, ``cal_fp``, ``studio_fp`` and ``shown_fp`` may be passed when already known.
+        """
+        canonical = canonical or appointment.to_canonical()
+        studio_fp = studio_fp or appointment.fingerprint(STUDIO_REPLICA_FIELDS)
+        if shown is not None and shown_fp is None:
             shown_fp = shown.fingerprint(STUDIO_REPLICA_FIELDS)
         shown_json = None
         if shown is not None and shown_fp != studio_fp:
@@ -68,7 +74,7 @@ class RecordRow:
         return RecordRow(
             uid=appointment.uid,
             record=json.dumps(canonical, sort_keys=True),
-            cal_fp=appointment.fingerprint(CALENDAR_FIELDS),
+            cal_fp=cal_fp or appointment.fingerprint(CALENDAR_FIELDS),
             studio_fp=studio_fp,
             first_day=day_of(appointment.start),
             last_day=day_of(appointment.end),

@@ -243,3 +243,24 @@ def test_single_events_delta_carries_the_instances_of_a_changed_series(service, 
                              syncToken=delta["nextSyncToken"]).execute()
     assert {i["status"] for i in gone["items"]} == {"cancelled"} and len(gone["items"]) == 3
     assert all(i["recurringEventId"] == "serie0002" for i in gone["items"])
+
+
+def test_cancelled_occurrence_shows_as_an_exception_without_single_events(service, cal):
+    cal.events().insert(calendarId="primary", body={
+        "id": "dail00001", "summary": "Daily", "start": {"date": "2026-07-01"}, "end": {"date": "2026-07-02"},
+        "recurrence": ["RRULE:FREQ=DAILY;COUNT=2"]}).execute()
+    cal.events().delete(calendarId="primary", eventId="dail00001_20260702").execute()
+    items = cal.events().list(calendarId="primary").execute()["items"]
+    assert [(i["id"], i["status"]) for i in items] == [("dail00001", "confirmed"),
+                                                      ("dail00001_20260702", "cancelled")]
+    assert items[1]["recurringEventId"] == "dail00001"
+    assert items[1]["originalStartTime"] == {"date": "2026-07-02"}
+
+
+def test_order_by_updated_with_a_window_and_a_series(service, cal):
+    cal.events().insert(calendarId="primary", body=timed(id="plain0001")).execute()
+    series = timed(id="rule00001", recurrence=["RRULE:FREQ=DAILY;COUNT=3"])
+    cal.events().insert(calendarId="primary", body=series).execute()
+    items = cal.events().list(calendarId="primary", orderBy="updated", timeMin="2026-03-01T00:00:00Z",
+                              timeMax="2026-04-01T00:00:00Z").execute()["items"]
+    assert [i["id"] for i in items] == ["plain0001", "rule00001"]

@@ -12,7 +12,7 @@ from emulator_support import ACCOUNT, make_client, timed
 from googleapiclient.errors import HttpError
 from icalendar import Calendar
 
-from adapters.google.emulator import CalendarService
+from adapters.google.emulator import CalendarService, EmulatorError
 from syncengine.cli import main
 
 SCRIPT = str(Path(sys.executable).with_name("syncengine"))
@@ -149,3 +149,12 @@ def test_cli_table_of_an_empty_calendar(tmp_path, capsys):
     out = capsys.readouterr()
     assert out.out.split()[:5] == ["ID", "STATUS", "START", "END", "SUMMARY"]
     assert out.err.strip() == "0 event(s)"
+
+
+def test_an_unreadable_store_is_an_emulator_error(tmp_path, capsys):
+    (tmp_path / "calendar.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(EmulatorError) as caught:
+        CalendarService(tmp_path)
+    assert "calendar.db" in str(caught.value)
+    assert main(["emulator", "events", ACCOUNT, "--data", str(tmp_path)]) == 1
+    assert "cannot open the calendar store" in capsys.readouterr().err

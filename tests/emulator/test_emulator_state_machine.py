@@ -102,6 +102,18 @@ class CalendarSync(RuleBasedStateMachine):
         batch.execute()
         assert outcomes == dict(expectations)
 
+    @rule(op=OPS, kind=st.sampled_from(["429", "403-rate", "500", "503"]))
+    def refused_write(self, op: tuple[str, str, str], kind: str) -> None:
+        """An injected error refuses the write before it runs: nothing changes."""
+        self.service.faults.inject(kind)
+        request, _ = self._request(*op)
+        try:
+            request.execute()
+        except HttpError as exc:
+            assert exc.resp.status == int(kind[:3])
+        else:
+            raise AssertionError(f"{kind} was not injected")
+
     # -- reads ---------------------------------------------------------------------------------------
 
     def _take(self, items: list[dict[str, Any]]) -> None:

@@ -69,11 +69,12 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_one_digest_per_run_per_recipient_naming_file_and_line(tmp_path: Path, smtp_server: Received) -> None:
     config = studio(tmp_path, smtp_server.port)
-    bus = LogBus([sink_for(config, Clock())])
+    sink = sink_for(config, Clock())
+    bus = LogBus([sink])
     one_run(bus, "r1")
     bus.close()
-    assert bus.sink_failures == []
-    assert smtp_server.logins == [USERNAME]
+    assert bus.sink_failures == [] and sink.sent_count == 2
+    assert smtp_server.logins == [USERNAME]  # one connection carried both
     owner = smtp_server.to("owner@studio.example")
     amanda = smtp_server.to("amanda@example.com")
     assert len(owner) == 1 and len(amanda) == 1 and len(smtp_server.messages) == 2

@@ -118,3 +118,22 @@ def test_processor_checks(config_path: Path) -> None:
     with ProcessorLock(config.studio.state):
         running = next(r for r in processor_checks.checks(config) if r.name == "processor running")
     assert running.outcome == "warn" and "pid" in running.detail
+
+
+def test_run_refuses_a_second_processor_on_the_same_state(config_path: Path, capsys) -> None:
+    config = load_config(config_path)
+    with ProcessorLock(config.studio.state):
+        assert main(["run", "-c", str(config_path)]) == 1
+    err = capsys.readouterr().err
+    assert "another syncengine run is using" in err and "processor pid" in err
+
+
+def test_the_run_log_check_creates_nothing_and_spots_a_broken_log(config_path: Path) -> None:
+    config = load_config(config_path)
+    log = config.studio.state.parent / "runlog.db"
+    [first] = [r for r in processor_checks.checks(config) if r.name == "run log"]
+    assert first.outcome == "ok" and "created by the first" in first.detail and not log.exists()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(b"this is not a database" * 100)
+    [broken] = [r for r in processor_checks.checks(config) if r.name == "run log"]
+    assert broken.outcome == "fail" and "cannot be opened" in broken.detail

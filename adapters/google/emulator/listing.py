@@ -210,14 +210,13 @@ def _items(store: Store, calendar_id: str, calendar_tz: str, q: Query, start_aft
             instances = expand(body, calendar_tz, time_min=q.time_min, time_max=q.time_max)
             if not q.single:
                 if instances:
-                    yield (row.id, ""), row.text
+                    yield (row.id, "", row.start_ts or 0.0, row.updated), row.text
                 continue
             taken = _exception_ids(store, calendar_id, row.id)
             for inst in instances:
                 if inst.body["id"] in taken:
                     continue
-                item = tombstone(inst.body | {"etag": body["etag"]}) if cancelled and not q.show_deleted \
-                    else inst.body
+                item = tombstone(inst.body) if cancelled and not q.show_deleted else inst.body
                 yield (row.id, inst.body["id"][len(row.id):], inst.start_ts, inst.body["updated"]), \
                     dumps(item)
             continue

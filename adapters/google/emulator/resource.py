@@ -175,7 +175,7 @@ _DEFAULTS: dict[str, Any] = {"status": "confirmed"}
 
 
 def stamp(body: dict[str, Any], *, seq: int, now_ms: int, owner: str, event_id: str,
-          created: str | None, calendar_id: str) -> dict[str, Any]:
+          created: str | None) -> dict[str, Any]:
     """Set the server-owned fields on a body that is about to be stored."""
     updated = rfc3339_ms(now_ms)
     body["kind"] = "calendar#event"

@@ -37,6 +37,8 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], service: CalendarService) -> None:
         self.service = service
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -229,7 +231,8 @@ class CalendarService:
         """``http://HOST:PORT/``: the API lives under ``calendar/v3/``, batches at ``batch/calendar/v3``."""
         if self._server is None:
             raise EmulatorError("the calendar service is not running", hint="call start() first")
-        return f"http://{self.host}:{self.port}/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
 
     # -- accounts and inspection -------------------------------------------------------------------
 

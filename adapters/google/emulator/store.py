@@ -80,20 +80,24 @@ class Store:
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self.path = None if data_dir is None else Path(data_dir) / DB_NAME
+        conn: sqlite3.Connection | None = None
         try:
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             target = ":memory:" if self.path is None else str(self.path)
-            self.conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
             if self.path is not None:
-                self.conn.execute("PRAGMA journal_mode=WAL")
-                self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.executescript(_SCHEMA)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
+            if conn is not None:
+                conn.close()
             raise EmulatorError(
                 f"cannot open the calendar store {self.path or ':memory:'}: {exc}",
                 hint="check that the data folder exists and is writable",
             ) from exc
+        self.conn = conn
         self.lock = threading.RLock()
         self._depth = 0
         meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())

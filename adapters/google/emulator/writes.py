@@ -85,7 +85,7 @@ def _save(api: CalendarApi, call: Call, body: dict[str, Any], row: EventRow | No
     seq = api.store.next_seq()
     now = api.store.now_ms()
     stamp(body, seq=seq, now_ms=now, owner=call.account, event_id=body["id"],
-          created=(stored or {}).get("created"), calendar_id=call.calendar_id)
+          created=(stored or {}).get("created"))
     cancelled = body.get("status") == "cancelled"
     deleted_seq = (row.deleted_seq if row and row.status == "cancelled" else seq) if cancelled else None
     return api.store.put_event(call.calendar_id, body, created_seq=row.created_seq if row else seq,
