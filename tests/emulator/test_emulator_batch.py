@@ -56,9 +56,11 @@ def test_fifty_calls_pass_and_fifty_one_are_400(service, cal):
     too_many = new_batch(service)
     for n in range(51):
         too_many.add(cal.events().get(calendarId="primary", eventId=f"fift{n % 50:04d}"))
+    service.reset_counts()
     with pytest.raises(HttpError) as caught:
         too_many.execute()
     assert caught.value.resp.status == 400
+    assert service.counts() == {"http": 1, "batch": 1}  # refused as a whole: no call ran
 
 
 def test_a_fault_can_hit_the_whole_batch(service, cal):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from emulator_support import new_batch, timed
@@ -264,3 +265,26 @@ def test_order_by_updated_with_a_window_and_a_series(service, cal):
     items = cal.events().list(calendarId="primary", orderBy="updated", timeMin="2026-03-01T00:00:00Z",
                               timeMax="2026-04-01T00:00:00Z").execute()["items"]
     assert [i["id"] for i in items] == ["plain0001", "rule00001"]
+
+
+def test_purging_tombstones_expires_only_the_tokens_that_needed_them(service, cal):
+    _insert_many(service, cal, 3)
+    _, old_token = _pages(cal)
+    cal.events().delete(calendarId="primary", eventId="evt00001").execute()
+    _, new_token = _pages(cal)
+    assert service.purge_tombstones() == 1
+    with pytest.raises(HttpError):
+        cal.events().get(calendarId="primary", eventId="evt00001").execute()
+    call = cal.events().list(calendarId="primary", syncToken=old_token)
+    assert _reason(call) == (410, "fullSyncRequired")  # it would have had to report the deletion
+    assert cal.events().list(calendarId="primary", syncToken=new_token).execute()["items"] == []
+    old = cal.events().list(calendarId="primary", updatedMin="2000-01-01T00:00:00Z")
+    assert _reason(old) == (410, "updatedMinTooLongAgo")
+    assert service.purge_tombstones(timedelta(days=1)) == 0
+
+
+def test_short_pages_when_the_server_says_so(service, cal):
+    _insert_many(service, cal, 7)
+    service.max_page_size = 3
+    pages, _ = _pages(cal, maxResults=2500)
+    assert [len(p) for p in pages] == [3, 3, 1]

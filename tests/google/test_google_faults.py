@@ -10,6 +10,7 @@ from google_support import appointment, create, make_config
 
 from syncengine.config.model import Credentials, GoogleAccount, UserConfig
 from syncengine.errors import AuthError, CalendarNotFound, PermissionDenied, QuotaError, TransientError
+from syncengine.ports import CalendarWrite
 
 ACCOUNT = "amanda@studio.example"
 WINDOW = (date(2026, 5, 1), date(2026, 7, 31))
@@ -164,3 +165,18 @@ def test_a_part_failing_beyond_the_retries_fails_alone(tmp_path, service, backen
     assert isinstance(results[0].error, TransientError) and "503" in str(results[0].error)
     assert len(sleeps.waits) == 5  # the default policy: 6 attempts
     _converged(service, [a.uid for a in appts])
+
+
+def test_update_whose_answer_was_lost_is_recognised_on_412(tmp_path, service, backend_for) -> None:
+    session = _session(tmp_path, service, backend_for, batch_size=0)
+    appt = appointment("L-1")
+    made = session.apply([create("amanda", appt)])[0]
+    assert made.entry is not None
+    service.faults.inject("drop-after", count=1, methods=("events.update",))
+    # httplib2 resends the dropped request once by itself; our retry then meets a changed etag.
+    changed = appt.evolve(title="renamed")
+    result = session.apply([CalendarWrite("update", "L-1", made.event_id or "", etag=made.entry.etag,
+                                          appointment=changed)])[0]
+    assert result.status == "ok" and result.entry is not None
+    assert result.entry.appointment.title == "renamed" and result.entry.etag != made.entry.etag
+    assert service.counts()["events.get"] >= 1

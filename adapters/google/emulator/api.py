@@ -67,6 +67,8 @@ class CalendarApi:
         self.store = store
         self.accounting = accounting
         self.trust_embedded = trust_embedded
+        #: pages shorter than asked (Google may do that): catches clients that stop at a short page
+        self.page_cap: int | None = None
 
     def resolve(self, request: ApiRequest) -> tuple[str, str, list[str], dict[str, list[str]]]:
         """(API method name, HTTP method, path segments, query) of a request, before it runs."""
@@ -225,5 +227,5 @@ def _colors(api: CalendarApi, call: Call, args: list[str]) -> ApiResponse:
 def _events_list(api: CalendarApi, call: Call, args: list[str]) -> ApiResponse:
     if call.param("pageToken") == "":
         raise bad_request("Invalid page token value.", location="pageToken")
-    body = list_events(api.store, call.calendar_id, call.calendar, call.params)
+    body = list_events(api.store, call.calendar_id, call.calendar, call.params, api.page_cap)
     return ApiResponse(200, body, {"Content-Type": JSON_TYPE})

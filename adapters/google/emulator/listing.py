@@ -17,7 +17,7 @@ and the key of the last item returned.  So:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from adapters.google.emulator.errors import ApiError, bad_request, full_sync_required
@@ -111,6 +111,10 @@ def parse_query(store: Store, calendar_id: str, params: Params) -> Query:
     updated_min = _one(params, "updatedMin")
     if updated_min is not None:
         updated_min = rfc3339_ms(int(parse_datetime(updated_min, "updatedMin").timestamp() * 1000))
+        if updated_min < store.purged_before:
+            raise ApiError(410, "updatedMinTooLongAgo",
+                           "The requested minimum modification time lies too far in the past.",
+                           domain="calendar", location="updatedMin")
     since, snapshot, last_key = _position(store, calendar_id, params, sync)
     return Query(since, snapshot, last_key, page_size(params), _flag(params, "showDeleted"), single, order,
                  bounds[0], bounds[1], updated_min, _one(params, "q"), _one(params, "iCalUID"),
@@ -233,9 +237,12 @@ def _exception_ids(store: Store, calendar_id: str, series_id: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def list_events(store: Store, calendar_id: str, calendar: dict[str, Any], params: Params) -> bytes:
-    """The ``events.list`` response body for one calendar."""
+def list_events(store: Store, calendar_id: str, calendar: dict[str, Any], params: Params,
+                page_cap: int | None = None) -> bytes:
+    """The ``events.list`` response body for one calendar (pages at most ``page_cap`` items long)."""
     q = parse_query(store, calendar_id, params)
+    if page_cap is not None:
+        q = replace(q, size=max(1, min(q.size, page_cap)))
     tz = str(calendar.get("timeZone", "UTC"))
     page: list[tuple[tuple[Any, ...], str]] = []
     more = False

@@ -14,6 +14,7 @@ import socket
 import sys
 import threading
 import traceback
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +26,7 @@ from adapters.google.emulator.api import CalendarApi
 from adapters.google.emulator.calls import JSON_TYPE, ApiRequest, ApiResponse
 from adapters.google.emulator.errors import ApiError, EmulatorError
 from adapters.google.emulator.faults import FaultInjector, error_for
+from adapters.google.emulator.resource import rfc3339_ms
 from adapters.google.emulator.store import Store
 
 BATCH_PATH = "/batch/calendar/v3"
@@ -135,7 +137,6 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             calls = batch.parse(request.headers.get("content-type", ""), request.body, request.headers)
         except ApiError as error:
-            service.accounting.record(CallRecord("batch", "POST", BATCH_PATH, {}, error.code))
             return ApiResponse.error(error)
         parts = []
         # one transaction for the whole batch; each call runs in its own savepoint
@@ -189,8 +190,10 @@ class CalendarService:
         if self._server is not None:
             return self
         if self._closed:
+            cap = self.api.page_cap
             self.store = Store(self.data_dir)
             self.api = CalendarApi(self.store, self.accounting, trust_embedded=self.trust_embedded)
+            self.api.page_cap = cap
             self._closed = False
         self.stopping.clear()
         try:
@@ -225,6 +228,15 @@ class CalendarService:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    @property
+    def max_page_size(self) -> int | None:
+        """When set, ``events.list`` pages hold at most this many items, whatever ``maxResults`` says."""
+        return self.api.page_cap
+
+    @max_page_size.setter
+    def max_page_size(self, value: int | None) -> None:
+        self.api.page_cap = value
 
     @property
     def root_url(self) -> str:
@@ -289,9 +301,14 @@ class CalendarService:
         """Answer every sync token issued so far with 410 ``fullSyncRequired`` (as Google may)."""
         self.store.invalidate_tokens()
 
-    def purge_tombstones(self) -> int:
-        """Forget deleted events, as Google eventually does; older sync tokens become 410."""
-        return self.store.purge_tombstones()
+    def purge_tombstones(self, older_than: timedelta | None = None) -> int:
+        """Forget deleted events (all, or those deleted longer ago than ``older_than``), as Google
+        eventually does.  Sync tokens that predate a forgotten deletion, and ``updatedMin`` values
+        before the purge, are answered 410 from then on."""
+        with self.store.lock:
+            now = self.store.now_ms() + 1
+        cutoff = now - (0 if older_than is None else int(older_than.total_seconds() * 1000))
+        return self.store.purge_tombstones(rfc3339_ms(cutoff))
 
 
 __all__ = ["JSON_TYPE", "CalendarService"]

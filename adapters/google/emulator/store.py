@@ -110,6 +110,8 @@ class Store:
         self.counter = int(meta.get("counter", "0"))
         self.token_floor = int(meta.get("token_floor", "0"))
         self._last_ms = int(meta.get("last_ms", "0"))
+        #: ``updated`` bound of the last tombstone purge: an ``updatedMin`` before it is answered 410
+        self.purged_before = meta.get("purged_before", "")
         if "epoch" not in meta:
             with self.transaction():
                 self._save_meta(schema=SCHEMA_VERSION, epoch=self.epoch)
@@ -271,9 +273,20 @@ class Store:
             sql += f" LIMIT {int(limit)}"
         return [EventRow.from_sql(r) for r in self.conn.execute(sql, params)]
 
-    def purge_tombstones(self) -> int:
-        """Forget deleted events (Google drops tombstones eventually); older sync tokens become 410."""
+    def purge_tombstones(self, updated_before: str) -> int:
+        """Forget deleted events last written before ``updated_before`` (RFC 3339), as Google does.
+
+        A sync token older than a forgotten deletion could no longer report it, so such tokens are
+        answered 410 from now on; newer ones stay valid.  Cancelled occurrences of a series are kept:
+        without them the series would show those occurrences again.
+        """
+        where = "status='cancelled' AND updated<? AND id NOT LIKE '%\\_%' ESCAPE '\\'"
         with self.transaction():
-            count = self.conn.execute("DELETE FROM events WHERE status='cancelled'").rowcount
-            self.token_floor = self.next_seq()
+            newest, count = self.conn.execute(f"SELECT MAX(seq), COUNT(*) FROM events WHERE {where}",
+                                              (updated_before,)).fetchone()
+            self.conn.execute(f"DELETE FROM events WHERE {where}", (updated_before,))
+            if count:
+                self.token_floor = max(self.token_floor, int(newest))
+            self.purged_before = max(self.purged_before, updated_before)
+            self._save_meta(purged_before=self.purged_before)
         return int(count)
