@@ -619,10 +619,13 @@ class _Planner:
             if unchanged and rec is not None
             else digest({n: new_canonical[n] for n in STUDIO_REPLICA_FIELDS})
         )
+        # the export shows the record, yet an older outbox change is still waiting to be imported: send the
+        # record again, so that importing the outbox in order ends on it
+        superseded = sent_fp is not None and sent_fp != new_studio_fp and cur_fp == new_studio_fp
         if (
             self.writeback
             and not self.unseen
-            and cur_fp != new_studio_fp
+            and (cur_fp != new_studio_fp or superseded)
             and sent_fp != new_studio_fp
             and not (new.status == "cancelled" and cur is None)  # nothing to cancel where it is not shown
         ):
@@ -630,7 +633,9 @@ class _Planner:
             if user is not None:
                 op: Op = "update" if cur is not None else "create"
                 why = (
-                    "restored: a modification beats a deletion"
+                    "supersedes an outbox change not imported yet"
+                    if superseded
+                    else "restored: a modification beats a deletion"
                     if restore and cur is None
                     else (
                         f"changed on {', '.join(result.google_winners)}'s calendar"

@@ -111,6 +111,7 @@ class SyncMachine(RuleBasedStateMachine):
         entry = self._pick(user_id, index)
         if entry is not None:
             self.world.cal(user_id).delete(entry.event_id)
+            self.edits.pop((user_id, entry.appointment.uid, "title"), None)  # the person undid it themselves
 
     @rule(user_id=st.sampled_from(USERS), day=st.integers(1, 20))
     def calendar_add(self, user_id: str, day: int) -> None:
