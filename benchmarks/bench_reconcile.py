@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,8 +80,12 @@ def config_for(folder: Path, users: tuple[str, ...], google: GoogleConfig | None
         studio=StudioSettings(name="Bench Studio", timezone="America/Chicago", state=folder / "state.db"),
         sources=(SourceConfig(id="appointments", format="memory", path=folder / "export"),),
         users=tuple(
-            UserConfig(id=u, name=u.title(), google=GoogleAccount(account=f"{u}@bench.example"),
-                       sync=UserSync(window=Window(30, 365)))
+            UserConfig(
+                id=u,
+                name=u.title(),
+                google=GoogleAccount(account=f"{u}@bench.example"),
+                sync=UserSync(window=Window(30, 365)),
+            )
             for u in users
         ),
         writeback=WritebackConfig(mode="outbox", path=folder / "outbox"),
@@ -107,13 +112,29 @@ def idle(count: int) -> dict[str, float]:
         wall = time.perf_counter() - wall
         assert report.exit_code == 0 and report.plan.empty, "an idle run must plan nothing"
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return {"n": count, "idle_cpu_s": cpu, "idle_wall_s": wall, "first_sync_cpu_s": setup, "peak_mb": peak}
+        # what the idle run itself allocates at its peak (a second idle run, traced: tracing is slow)
+        tracemalloc.start()
+        sync(config, bus=LogBus(), now=NOW, calendars=backend, sources=[source])
+        run_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        return {
+            "n": count,
+            "idle_cpu_s": cpu,
+            "idle_wall_s": wall,
+            "first_sync_cpu_s": setup,
+            "peak_mb": peak,
+            "run_peak_mb": run_peak,
+        }
 
 
 def admin(root: str, route: str, body: dict[str, object] | None = None) -> dict[str, object]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{root}_admin/{route}", data=data, method="POST" if data else "GET",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{root}_admin/{route}",
+        data=data,
+        method="POST" if data else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
@@ -123,7 +144,9 @@ def push(count: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
             [script, "emulator", "serve", "--port", "0", "--token", "tok-a=amanda@bench.example"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         try:
             assert server.stdout is not None
@@ -143,8 +166,13 @@ def push(count: int) -> dict[str, float]:
             created = report.users["amanda"].counts.get("create:google", 0)
             changed = max(1, count // 100)
             for a in items[:changed]:
-                source.put(a.evolve(title=a.title + " (moved)", start=a.start + timedelta(hours=1),
-                                    end=a.end + timedelta(hours=1)))
+                source.put(
+                    a.evolve(
+                        title=a.title + " (moved)",
+                        start=a.start + timedelta(hours=1),
+                        end=a.end + timedelta(hours=1),
+                    )
+                )
             admin(root, "counts/reset", {})
             again = sync(config, SyncOptions(force=True), bus=LogBus(), now=NOW, sources=[source])
             assert again.exit_code == 0, again.users
@@ -176,18 +204,28 @@ def main() -> None:
         print(json.dumps(idle(args.one)))
         return
     for size in (int(s) for s in args.sizes.split(",") if s):
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True
+        )
         r = json.loads(out.stdout)
-        print(f"idle run, {r['n']:>7,} appointments: {r['idle_cpu_s']:.3f} s CPU ({r['idle_wall_s']:.3f} s wall), "
-              f"peak {r['peak_mb']:.0f} MB (first sync {r['first_sync_cpu_s']:.1f} s CPU)")
+        print(
+            f"idle run, {r['n']:>7,} appointments: {r['idle_cpu_s']:.3f} s CPU "
+            f"({r['idle_wall_s']:.3f} s wall), "
+            f"process peak {r['peak_mb']:.0f} MB (set-up included), the run itself allocates "
+            f"{r['run_peak_mb']:.0f} MB at most (first sync {r['first_sync_cpu_s']:.1f} s CPU)"
+        )
     if args.push:
         r = push(args.push)
-        print(f"initial push of {r['n']:,}: {r['batch_requests']} batch requests (allowed {r['allowed_batches']}), "
-              f"{r['http_requests']} HTTP requests in all, {r['client_cpu_s']:.2f} s client CPU = "
-              f"{r['client_ms_per_appointment']:.3f} ms per appointment")
-        print(f"after {r['changed']} changed (1%): {r['after_change_batch_requests']} batch requests, "
-              f"{r['after_change_http_requests']} HTTP requests in all")
+        print(
+            f"initial push of {r['n']:,}: {r['batch_requests']} batch requests "
+            f"(allowed {r['allowed_batches']}), "
+            f"{r['http_requests']} HTTP requests in all, {r['client_cpu_s']:.2f} s client CPU = "
+            f"{r['client_ms_per_appointment']:.3f} ms per appointment"
+        )
+        print(
+            f"after {r['changed']} changed (1%): {r['after_change_batch_requests']} batch requests, "
+            f"{r['after_change_http_requests']} HTTP requests in all"
+        )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ from syncengine.logs.base import LogBus
 from syncengine.model import CALENDAR_FIELDS, STUDIO_REPLICA_FIELDS
 from syncengine.ports import CalendarSession, CalendarWrite, StudioChange, StudioSource
 from syncengine.reconcile.plan import Action, Plan
-from syncengine.state.store import JournalEntry, NewConflict, StateChanges, StateStore
+from syncengine.state.changes import JournalEntry, NewConflict, StateChanges
+from syncengine.state.store import StateStore
 from syncengine.state.view import RecordRow, ReplicaRow
 
 #: writes per journalled batch when the calendar does not batch (google.batch_size: 0)

@@ -2,9 +2,10 @@
 
 Theory of operation
 -------------------
-All decision logic lives here (with the case table in ``cases`` and the field merge in ``merge``); this
-module never imports an adapter, never opens a file and never reads the clock (``now`` is passed in), so
-``--dry-run`` is simply gather, plan, print.  The algorithm is the per-replica three-way sync of
+All decision logic lives here and in the modules it calls (``sides``: the inputs indexed; ``cases``: the
+case table; ``merge``: the field merge; ``keep``: planning an appointment that stays).  None of them
+imports an adapter, opens a file or reads the clock (``now`` is passed in), so ``--dry-run`` is simply
+gather, plan, print.  The algorithm is the per-replica three-way sync of
 vdirsyncer and rclone bisync, extended to one studio and many calendars per appointment:
 
 1. The appointment (its uid) is the unit of truth.  The state keeps its last merged record and, per
@@ -24,136 +25,48 @@ vdirsyncer and rclone bisync, extended to one studio and many calendars per appo
 
 A fast path skips an appointment when its studio fingerprint, every replica fingerprint and its calendar
 set all match the state: an idle run over a large studio only hashes the export.
+
+Where the rules come from: the studio owns what it exports (type, client, session, assignment); a
+modification beats a deletion; absence only means deletion when the read was complete and the
+appointment in scope; an outbox change is sent once (design.md, "The run" and "Details of the contract").
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from syncengine.config.model import StudioConfig, UserConfig
-from syncengine.ids import derive_event_id
-from syncengine.model import (
-    CALENDAR_FIELDS,
-    STUDIO_REPLICA_FIELDS,
-    SYNCED_FIELDS,
-    Appointment,
-    Assignment,
-    digest,
+from syncengine.config.model import StudioConfig
+from syncengine.model import CALENDAR_FIELDS, STUDIO_REPLICA_FIELDS, Appointment, Assignment
+from syncengine.ports import CalendarRead
+from syncengine.reconcile.cases import Fate, Presence, combine, fate, presence
+from syncengine.reconcile.fingerprints import studio_fp
+from syncengine.reconcile.keep import keep
+from syncengine.reconcile.plan import Action, Conflict, Plan, Settlement, Unit
+from syncengine.reconcile.sides import (
+    POPULATE_DAYS,
+    CalendarSide,
+    CalendarView,
+    StudioSide,
+    read_window,
+    wants_pull,
+    wants_push,
 )
-from syncengine.ports import CalendarEntry, CalendarRead
-from syncengine.reconcile.cases import Fate, Presence, combine, diff, fate, field_changes, presence
-from syncengine.reconcile.fingerprints import calendar_fp, studio_fp
-from syncengine.reconcile.merge import Proposal, merge
-from syncengine.reconcile.plan import Action, Conflict, Op, Plan, Settlement, Unit
-from syncengine.state.view import RecordRow, ReplicaRow, StateView, day_of
+from syncengine.state.view import RecordRow, ReplicaRow, StateView
 
 P = Presence
-#: how far a one-time backfill from a calendar reaches, each way
-POPULATE_DAYS = 3650
 
-
-@dataclass(frozen=True)
-class StudioSide:
-    """The studio's export as gathered: appointments by uid and how far the read can be trusted."""
-
-    appointments: Mapping[str, Appointment] = field(default_factory=dict)
-    complete: bool = True
-    unreadable: frozenset[str] = frozenset()
-    #: uid -> id of the source that holds it (write-backs go there)
-    sources: Mapping[str, str] = field(default_factory=dict)
-    #: when the export was written (newest-wins compares calendar edits with it)
-    modified: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CalendarSide:
-    """One user's calendar as gathered."""
-
-    user: str
-    calendar: str
-    read: CalendarRead
-
-
-def read_window(user: UserConfig, state: StateView, now: datetime) -> tuple[date, date]:
-    """The window a user's calendar is read over: wide once for a pending backfill from Google."""
-    today = now.date()
-    if wants_pull(user, state):
-        return today - timedelta(days=POPULATE_DAYS), today + timedelta(days=POPULATE_DAYS)
-    window = user.sync.window
-    return today - timedelta(days=window.past_days), today + timedelta(days=window.future_days)
-
-
-def wants_pull(user: UserConfig, state: StateView) -> bool:
-    return user.sync.populate in ("from-google", "both") and (user.id, "from-google") not in state.populated
-
-
-def wants_push(user: UserConfig, state: StateView) -> bool:
-    return user.sync.populate in ("to-google", "both") and (user.id, "to-google") not in state.populated
-
-
-class _Calendar:
-    """One user's side, indexed for the planner."""
-
-    def __init__(self, user: UserConfig, side: CalendarSide, state: StateView, now: datetime) -> None:
-        self.user = user
-        self.id = user.id
-        self.side = side
-        self.two_way = user.sync.direction == "two-way"
-        self.push_all = wants_push(user, state)
-        lo, hi = read_window(user, state, now)
-        self.lo, self.hi = lo.isoformat(), hi.isoformat()
-        self.replicas: Mapping[str, ReplicaRow] = state.replicas.get(user.id, {})
-        by_event = state.by_event.get(user.id, {})
-        self.full = side.read.full
-        self.entries: dict[str, CalendarEntry] = {}
-        self.fps: dict[str, str] = {}
-        self.duplicates: list[CalendarEntry] = []
-        self.notes: list[str] = []
-        self.removed = {by_event[e] for e in side.read.removed if e in by_event}
-        for entry in side.read.entries:
-            uid = by_event.get(entry.event_id, entry.appointment.uid)
-            if entry.appointment.status == "cancelled":
-                if uid in self.replicas:
-                    self.removed.add(uid)
-                continue
-            if not entry.ours and uid not in self.replicas:
-                if not self.two_way:
-                    continue  # a push-only user's own events never become studio appointments
-                if not _overlaps(entry.appointment, lo, hi):
-                    continue  # incremental reads list changes anywhere: only the window is in scope
-                if entry.appointment.status == "tentative" and not user.sync.include_tentative:
-                    self.notes.append(f"skipped tentative event {entry.event_id}")
-                    continue
-            if uid in self.entries:
-                keep = self._preferred(uid, self.entries[uid], entry, state.studio)
-                other = entry if keep is self.entries[uid] else self.entries[uid]
-                if other.ours:
-                    self.duplicates.append(other)
-                entry = keep
-            self.entries[uid] = entry
-            rep = self.replicas.get(uid)
-            # the same etag is the same content: skip hashing what a sync itself wrote last time
-            same = rep is not None and rep.etag is not None and rep.etag == entry.etag
-            self.fps[uid] = (
-                rep.fp if same and rep is not None else calendar_fp(entry.appointment)
-            )
-
-    def _preferred(self, uid: str, a: CalendarEntry, b: CalendarEntry, studio: str) -> CalendarEntry:
-        rep = self.replicas.get(uid)
-        known = rep.event_id if rep else derive_event_id(studio, self.id, uid)
-        return b if b.event_id == known and a.event_id != known else a
-
-    def in_window(self, first_day: str, last_day: str) -> bool:
-        return last_day >= self.lo and first_day <= self.hi
-
-    def wants(self, status: str, users: tuple[str, ...], first: str, last: str, live: bool) -> bool:
-        if status == "cancelled" or self.id not in users:
-            return False
-        return live or self.push_all or self.in_window(first, last)
+__all__ = [
+    "POPULATE_DAYS",
+    "CalendarSide",
+    "Planner",
+    "StudioSide",
+    "plan",
+    "read_window",
+    "wants_pull",
+    "wants_push",
+]
 
 
 def plan(
@@ -169,11 +82,11 @@ def plan(
 
     Appointments of the users in ``hold`` (refused by a safety gate) are left exactly as they are.
     """
-    planner = _Planner(studio, calendars, state, config, now, hold)
+    planner = Planner(studio, calendars, state, config, now, hold)
     return planner.run()
 
 
-class _Planner:
+class Planner:
     def __init__(
         self,
         studio: StudioSide,
@@ -188,10 +101,10 @@ class _Planner:
         self.state = state
         self.config = config
         self.now = now
-        self.cals = [_Calendar(u, calendars[u.id], state, now) for u in config.users if u.id in calendars]
+        self.cals = [CalendarView(u, calendars[u.id], state, now) for u in config.users if u.id in calendars]
         self.others = [u for u in state.replicas if u not in calendars]
         enabled = [
-            _Calendar(u, CalendarSide(u.id, "", CalendarRead(True, ())), state, now)
+            CalendarView(u, CalendarSide(u.id, "", CalendarRead(True, ())), state, now)
             for u in config.enabled_users
         ]
         self.scope = (min((c.lo for c in enabled), default=""), max((c.hi for c in enabled), default="9999"))
@@ -352,9 +265,9 @@ class _Planner:
         if outcome is Fate.ADOPT:
             self._adopt(uid)
         elif outcome in (Fate.DELETE, Fate.FORGET):
-            self._delete(uid, rec, cur, sp, pres, forget_only=outcome is Fate.FORGET)
+            self._delete(uid, rec, cur, sp, pres)
         elif rec is not None or cur is not None:
-            self._keep(uid, rec, cur if seen else None, cur_fp, sp, pres, restore=outcome is Fate.RESTORE)
+            keep(self, uid, rec, cur if seen else None, cur_fp, sp, pres, restore=outcome is Fate.RESTORE)
 
     def _in_scope(self, first: str, last: str) -> bool:
         return last >= self.scope[0] and first <= self.scope[1]
@@ -398,8 +311,6 @@ class _Planner:
         cur: Appointment | None,
         sp: Presence,
         pres: Mapping[str, Presence],
-        *,
-        forget_only: bool,
     ) -> None:
         if rec is None:
             return
@@ -424,7 +335,7 @@ class _Planner:
                 or (cur is None and sp is P.ABSENT and rec.sent_fp)
             )
         )
-        if tell_studio and not forget_only:
+        if tell_studio:  # also when forgetting: an appointment sent to the outbox must be called off
             user = deleter or (self.cals[0].id if self.cals else "")
             if user in self.actions:
                 self._add(
@@ -468,273 +379,9 @@ class _Planner:
                 out.append(ReplicaRow(rep.uid, rep.user, rep.event_id, rep.etag, rep.fp, old, rep.generation))
         return tuple(out)
 
-    def _keep(
-        self,
-        uid: str,
-        rec: RecordRow | None,
-        cur: Appointment | None,
-        cur_fp: str | None,
-        sp: Presence,
-        pres: Mapping[str, Presence],
-        *,
-        restore: bool,
-    ) -> None:
-        before = sum(len(a) for a in self.actions.values())
-        old = rec.appointment() if rec is not None else None
-        base = old if old is not None else cur
-        assert base is not None
-        record = base.to_canonical()
-        old_cal = base.canonical(CALENDAR_FIELDS)
-        studio_prop = None
-        if cur is not None and sp in (P.NEW, P.CHANGED):
-            shown = rec.shown_appointment() if rec is not None else None
-            shown_c = (shown or base).canonical(STUDIO_REPLICA_FIELDS)
-            current = cur.canonical(STUDIO_REPLICA_FIELDS)
-            studio_prop = Proposal("studio", None, diff(shown_c, current, STUDIO_REPLICA_FIELDS), shown_c)
-        props: list[Proposal] = []
-        canon: dict[str, dict[str, Any]] = {}
-        for cal in self.cals:
-            ent, rep = cal.entries.get(uid), cal.replicas.get(uid)
-            if ent is None:
-                continue
-            canon[cal.id] = now_c = ent.appointment.canonical(CALENDAR_FIELDS)
-            if pres[cal.id] not in (P.NEW, P.CHANGED):
-                continue
-            held = json.loads(rep.content) if rep is not None and rep.content else old_cal
-            changes = diff(held, now_c, CALENDAR_FIELDS)
-            synced = {f: v for f, v in changes.items() if f in SYNCED_FIELDS}
-            if not cal.two_way:
-                if changes:
-                    self.notes[cal.id].append(
-                        f"{uid}: reverted an edit on the calendar ({cal.id} syncs push-only)"
-                    )
-                continue
-            if len(synced) < len(changes):
-                self.notes[cal.id].append(f"{uid}: reverted a calendar edit of studio-owned details")
-            props.append(Proposal("google", cal.id, synced, held, ent.updated))
-        result = merge(
-            uid,
-            record,
-            studio_prop,
-            props,
-            self.config.conflicts,
-            studio_time=self.studio.modified or self.now,
-            take=self.state.takes.get(uid),
-            known_pending=self.state.pending.get(uid, frozenset()),
-        )
-        for c in result.conflicts:
-            owner = self._owner(c.user, result.google_winners, ())
-            if owner is not None:
-                self.conflicts[owner].append(c)
-        if result.pending:
-            self.pending_users.update(c.user or "" for c in result.conflicts)
-            self.pending_users.update(c.id for c in self.cals if c.id in pres and pres[c.id] is not P.ABSENT)
-            return
-        # most appointments merge to what they were: no rebuild, no re-hashing
-        unchanged = result.values == record
-        new = base if unchanged else _build(result.values, record, self.config.conflicts.prefer)
-        new_canonical = record if unchanged else new.to_canonical()
-        new_cal = {n: new_canonical[n] for n in CALENDAR_FIELDS}
-        new_cal_fp = rec.cal_fp if unchanged and rec is not None and old is not None else digest(new_cal)
-        first, last = day_of(new.start), day_of(new.end)
-        deleted_on = [c for c in self.cals if pres[c.id] is P.DELETED]
-        replicas: list[ReplicaRow] = []
-        drops: list[str] = []
-        for cal in self.cals:
-            rep, ent = cal.replicas.get(uid), cal.entries.get(uid)
-            live = ent is not None or (rep is not None and pres[cal.id] is not P.DELETED)
-            want = cal.wants(new.status, new.users, first, last, live)
-            gen = rep.generation if rep else 0
-            etag: str | None
-            if ent is not None:
-                observed, observed_fp, event_id, etag = canon[cal.id], cal.fps[uid], ent.event_id, ent.etag
-                content = None if observed_fp == new_cal_fp else json.dumps(observed, sort_keys=True)
-                replicas.append(ReplicaRow(uid, cal.id, event_id, etag, observed_fp, content, gen))
-            elif rep is not None and live:
-                observed = json.loads(rep.content) if rep.content else old_cal
-                observed_fp, event_id, etag = rep.fp, rep.event_id, rep.etag
-                if rep.content is None and rec is not None and rec.cal_fp != new_cal_fp:
-                    replicas.append(
-                        ReplicaRow(
-                            uid,
-                            cal.id,
-                            event_id,
-                            etag,
-                            observed_fp,
-                            json.dumps(observed, sort_keys=True),
-                            gen,
-                        )
-                    )
-            else:
-                if rep is not None:
-                    drops.append(cal.id)
-                if want:
-                    why = self._create_reason(cal, rec, restore, deleted_on)
-                    self._add(
-                        cal.id,
-                        Action(
-                            "create",
-                            "google",
-                            uid,
-                            cal.id,
-                            why,
-                            derive_event_id(self.state.studio, cal.id, uid, gen),
-                            after=new,
-                            generation=gen,
-                        ),
-                    )
-                continue
-            if not want:
-                why = (
-                    "cancelled"
-                    if new.status == "cancelled"
-                    else f"no longer assigned to {cal.id}"
-                    if cal.id not in new.users
-                    else "no longer in scope"
-                )
-                self._add(cal.id, Action("delete", "google", uid, cal.id, why, event_id, etag=etag))
-            elif observed_fp != new_cal_fp:
-                why = self._update_reason(cal, result.studio_took, result.google_winners, pres[cal.id])
-                self._add(
-                    cal.id,
-                    Action(
-                        "update",
-                        "google",
-                        uid,
-                        cal.id,
-                        why,
-                        event_id,
-                        after=new,
-                        changes=field_changes(observed, new_cal, CALENDAR_FIELDS),
-                        etag=etag,
-                        generation=gen,
-                    ),
-                )
-        source_id = self._source_for(uid, rec)
-        sent_fp = rec.sent_fp if rec is not None else None
-        if cur_fp is not None and cur_fp == sent_fp:
-            sent_fp = None  # the studio took in what was sent
-        new_studio_fp = (
-            rec.studio_fp
-            if unchanged and rec is not None
-            else digest({n: new_canonical[n] for n in STUDIO_REPLICA_FIELDS})
-        )
-        # the export shows the record, yet an older outbox change is still waiting to be imported: send the
-        # record again, so that importing the outbox in order ends on it
-        superseded = sent_fp is not None and sent_fp != new_studio_fp and cur_fp == new_studio_fp
-        if (
-            self.writeback
-            and not self.unseen
-            and (cur_fp != new_studio_fp or superseded)
-            and sent_fp != new_studio_fp
-            and not (new.status == "cancelled" and cur is None)  # nothing to cancel where it is not shown
-        ):
-            user = self._owner(None, result.google_winners, new.users)
-            if user is not None:
-                op: Op = "update" if cur is not None else "create"
-                why = (
-                    "supersedes an outbox change not imported yet"
-                    if superseded
-                    else "restored: a modification beats a deletion"
-                    if restore and cur is None
-                    else (
-                        f"changed on {', '.join(result.google_winners)}'s calendar"
-                        if result.google_winners
-                        else "the studio does not show the merged record yet"
-                    )
-                )
-                studio_changes: tuple[tuple[str, Any, Any], ...] = ()
-                if cur is not None:
-                    studio_changes = field_changes(
-                        cur.canonical(STUDIO_REPLICA_FIELDS),
-                        new.canonical(STUDIO_REPLICA_FIELDS),
-                        STUDIO_REPLICA_FIELDS,
-                    )
-                self._add(
-                    user,
-                    Action(
-                        op,
-                        "studio",
-                        uid,
-                        user,
-                        why,
-                        None,
-                        after=new,
-                        changes=studio_changes,
-                        studio_action="updated" if cur is not None else "created",
-                        source_id=source_id,
-                    ),
-                )
-        if self.unseen and rec is not None:
-            row = RecordRow.of(
-                new, origin=rec.origin, source_id=source_id, shown=rec.shown_appointment(), sent_fp=sent_fp
-            )
-        else:
-            row = RecordRow.of(
-                new,
-                origin=rec.origin if rec else "studio",
-                source_id=source_id,
-                shown=cur,
-                shown_fp=cur_fp,
-                sent_fp=sent_fp,
-                canonical=new_canonical,
-                cal_fp=new_cal_fp,
-                studio_fp=new_studio_fp,
-            )
-        replicas.extend(self._materialised(uid, rec, row, skip={c.id for c in self.cals}))
-        settle = uid in self.state.pending or uid in self.state.takes
-        # a cancelled appointment the studio no longer shows is dropped once no calendar holds it
-        forget = new.status == "cancelled" and cur is None and not self.unseen
-        acted = sum(len(a) for a in self.actions.values()) != before
-        if row != rec or replicas or drops or settle or forget or acted:
-            self.settlements[uid] = Settlement(
-                uid, row, tuple(replicas), tuple(drops), forget=forget, settle_conflicts=settle
-            )
-
     def _owner(self, user: str | None, winners: list[str], assigned: tuple[str, ...]) -> str | None:
         """The unit an appointment-wide item (a studio write, a conflict) is listed under."""
         for candidate in (user, *winners, *assigned, *(c.id for c in self.cals)):
             if candidate is not None and candidate in self.actions:
                 return candidate
         return None
-
-    def _create_reason(
-        self, cal: _Calendar, rec: RecordRow | None, restore: bool, deleted_on: list[_Calendar]
-    ) -> str:
-        if deleted_on and cal in deleted_on:
-            if not cal.two_way:
-                return f"re-created: {cal.id} syncs push-only, a deletion on the calendar is reverted"
-            return "restored: a modification beats a deletion"
-        if restore:
-            return "restored: a modification beats a deletion"
-        if rec is None:
-            return "new appointment"
-        if cal.id not in rec.users:
-            return f"assigned to {cal.id}"
-        return "missing from the calendar"
-
-    def _update_reason(self, cal: _Calendar, studio_took: bool, winners: list[str], p: Presence) -> str:
-        if p in (P.CHANGED, P.NEW) and not cal.two_way:
-            return f"reverted: {cal.id} syncs push-only"
-        if winners and winners != [cal.id]:
-            return f"changed on {', '.join(w for w in winners if w != cal.id)}'s calendar"
-        if studio_took:
-            return "changed in the studio"
-        if p in (P.CHANGED, P.NEW):
-            return "reverted: studio-owned details or a losing edit"
-        return "the calendar does not show the merged record yet"
-
-
-def _overlaps(appointment: Appointment, lo: date, hi: date) -> bool:
-    return day_of(appointment.end) >= lo.isoformat() and day_of(appointment.start) <= hi.isoformat()
-
-
-def _build(values: Mapping[str, Any], fallback: Mapping[str, Any], prefer: str) -> Appointment:
-    """The merged appointment; a merge that mixed one side's start with the other's end falls back."""
-    try:
-        return Appointment.from_canonical(values)
-    except ValueError:
-        mixed = dict(values)
-        for name in ("start", "end", "all_day"):
-            mixed[name] = fallback[name]
-        return Appointment.from_canonical(mixed)

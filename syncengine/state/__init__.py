@@ -10,7 +10,8 @@ Read API for other parts (``syncengine status``, ``syncengine conflicts``)::
 
 from __future__ import annotations
 
-from syncengine.state.store import JournalEntry, NewConflict, StateChanges, StateStore
+from syncengine.state.changes import JournalEntry, NewConflict, StateChanges
+from syncengine.state.store import StateStore
 from syncengine.state.view import ConflictRow, RecordRow, ReplicaRow, RunRow, StateView
 
 __all__ = [

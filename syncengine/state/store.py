@@ -14,68 +14,14 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from syncengine.errors import LockHeldError, StateError
+from syncengine.state.changes import JournalEntry, StateChanges
 from syncengine.state.schema import SCHEMA, SCHEMA_VERSION
 from syncengine.state.view import ConflictRow, RecordRow, ReplicaRow, RunRow, StateView
-
-
-@dataclass(frozen=True)
-class NewConflict:
-    uid: str
-    field: str
-    base: Any
-    studio: Any
-    google: Any
-    user: str | None
-    policy: str
-    resolution: str
-
-
-@dataclass
-class StateChanges:
-    """What one commit writes; built by apply from the plan and the write results."""
-
-    records: list[RecordRow] = field(default_factory=list)
-    drop_records: list[str] = field(default_factory=list)
-    replicas: list[ReplicaRow] = field(default_factory=list)
-    drop_replicas: list[tuple[str, str]] = field(default_factory=list)
-    cursors: dict[str, str | None] = field(default_factory=dict)
-    conflicts: list[NewConflict] = field(default_factory=list)
-    #: uids whose pending conflicts are settled by this commit
-    settled: list[str] = field(default_factory=list)
-    journal_done: list[int] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-    populated: list[tuple[str, str]] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return any(
-            (
-                self.records,
-                self.drop_records,
-                self.replicas,
-                self.drop_replicas,
-                self.cursors,
-                self.conflicts,
-                self.settled,
-                self.journal_done,
-                self.meta,
-                self.populated,
-            )
-        )
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    user: str | None
-    op: str
-    target: str
-    uid: str
-    event_id: str | None
 
 
 class StateStore:
@@ -96,8 +42,13 @@ class StateStore:
         if read_only:
             if not path.exists():
                 return cls(path, studio, None, True)
+            # With no write-ahead log beside it (the last writer closed cleanly), open it immutable:
+            # a plain read-only open of a WAL database still creates its -shm and -wal files.
+            wal = path.with_name(path.name + "-wal")
+            live = wal.exists() and wal.stat().st_size > 0
+            mode = "mode=ro" if live else "mode=ro&immutable=1"
             try:
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
             except sqlite3.Error as exc:
                 raise StateError(path, f"cannot be opened: {exc}") from exc
         else:

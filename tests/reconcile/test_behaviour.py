@@ -222,3 +222,30 @@ def test_stop_finishes_the_batch_in_flight_and_the_next_run_completes(tmp_path: 
     stop.clear()
     assert len(ops(w.sync())) == 70
     assert len(w.events("amanda")) == 120
+
+
+def test_a_crash_between_two_writes_is_completed_by_the_next_run(tmp_path: Path) -> None:
+    import pytest
+
+    from adapters.memory.calendar import SimulatedCrash
+
+    w = make_world(tmp_path, *(appt(f"A{i}", "amanda", "ben") for i in range(5)))
+    w.backend.crash_after(3)
+    with pytest.raises(SimulatedCrash):
+        w.sync()
+    assert len(w.events("amanda")) == 3 and w.events("ben") == {}
+    report = w.sync()
+    assert any("interrupted" in e.message for e in w.sink.of("warning"))
+    assert report.exit_code == 0
+    assert set(w.events("amanda")) == set(w.events("ben")) == {f"A{i}" for i in range(5)}
+    assert w.sync().plan.empty
+    with w.store() as store:
+        assert store.pending_journal() == []
+
+
+def test_only_the_selected_users_are_synced(tmp_path: Path) -> None:
+    w = make_world(tmp_path, appt("A1", "amanda", "ben"))
+    report = w.sync(users=("ben",))
+    assert [u.user for u in report.plan.units] == ["ben"]
+    assert w.events("amanda") == {} and "A1" in w.events("ben")
+    assert ops(w.sync()) == ["create:google:amanda"]

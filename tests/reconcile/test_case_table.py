@@ -215,8 +215,9 @@ P = Presence
 CELLS: dict[tuple[Presence, Presence], tuple[Setup, set[str]]] = {
     (P.NEW, P.NEW): (cell_new_new, {"update:studio"}),
     (P.NEW, P.CHANGED): (cell_new_changed, {"update:google", "update:studio"}),
-    (P.NEW, P.UNCHANGED): (cell_new_unchanged, {"update:google"}),
-    (P.NEW, P.DELETED): (cell_new_deleted, {"create:google"}),
+    # the studio edited it after (or instead of) importing: the edit is re-sent over the waiting outbox
+    (P.NEW, P.UNCHANGED): (cell_new_unchanged, {"update:google", "update:studio"}),
+    (P.NEW, P.DELETED): (cell_new_deleted, {"create:google", "update:studio"}),
     (P.NEW, P.ABSENT): (cell_new_absent, {"create:google"}),
     (P.CHANGED, P.NEW): (cell_changed_new, {"delete:google", "update:google", "update:studio"}),
     (P.CHANGED, P.CHANGED): (cell_changed_changed, {"update:google", "update:studio"}),

@@ -21,14 +21,26 @@ def appointments(draw: st.DrawFn) -> Appointment:
         start: date | datetime = draw(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)))
         end: date | datetime = start + timedelta(days=draw(st.integers(1, 3)))
     else:
-        start = draw(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1),
-                                  timezones=zones))
+        start = draw(
+            st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=zones)
+        )
         end = start + timedelta(minutes=draw(st.integers(0, 600)))
     return Appointment(
-        uid="u", title=draw(text), start=start, end=end, timezone="UTC", all_day=all_day,
-        location=draw(text), description=draw(text), status=draw(st.sampled_from(["confirmed", "tentative"])),
-        type=draw(text), client=draw(text), session=draw(text),
-        assigned=tuple(Assignment(u, "assistant") for u in draw(st.lists(st.sampled_from("abc"), max_size=3))),
+        uid="u",
+        title=draw(text),
+        start=start,
+        end=end,
+        timezone="UTC",
+        all_day=all_day,
+        location=draw(text),
+        description=draw(text),
+        status=draw(st.sampled_from(["confirmed", "tentative"])),
+        type=draw(text),
+        client=draw(text),
+        session=draw(text),
+        assigned=tuple(
+            Assignment(u, "assistant") for u in draw(st.lists(st.sampled_from("abc"), max_size=3))
+        ),
         resources=tuple(draw(st.lists(text, max_size=2))),
         extra=tuple((k, v) for k, v in draw(st.dictionaries(text, text, max_size=2)).items()),
     )

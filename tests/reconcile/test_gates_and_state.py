@@ -119,8 +119,10 @@ def test_dry_run_writes_nothing_at_all(tmp_path: Path) -> None:
     w.sync()
     before = w.config.studio.state.read_bytes()
     w.cal("amanda").edit(w.events("amanda")["A1"].event_id, title="Changed")
+    files = sorted(p.name for p in tmp_path.iterdir())
     assert len(w.sync(dry_run=True).plan.actions) == 1
     assert w.config.studio.state.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files  # no -wal, no -shm either
     assert w.source.pending == ()
 
 

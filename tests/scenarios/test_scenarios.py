@@ -29,10 +29,10 @@ from ruamel.yaml import YAML
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "reconcile"))
 
-from reconcile_support import NOW, World, appt, make_world, user  # noqa: E402
+from reconcile_support import NOW, World, appt, make_world, user
 
-from syncengine.config.model import SafetyConfig  # noqa: E402
-from syncengine.reconcile.render import plan_json, plan_text  # noqa: E402
+from syncengine.config.model import SafetyConfig
+from syncengine.reconcile.render import plan_json, plan_text
 
 HERE = Path(__file__).parent
 SCENARIOS = sorted(p.name for p in HERE.iterdir() if (p / "scenario.yaml").exists())
