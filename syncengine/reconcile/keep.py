@@ -244,7 +244,7 @@ def keep(
     replicas.extend(self._materialised(uid, rec, row, skip={c.id for c in self.cals}))
     settle = uid in self.state.pending or uid in self.state.takes
     # a cancelled appointment the studio no longer shows is dropped once no calendar holds it
-    forget = new.status == "cancelled" and cur is None and not self.unseen
+    forget = new.status == "cancelled" and cur is None and not self.unseen and sent_fp is None
     acted = sum(len(a) for a in self.actions.values()) != before
     if row != rec or replicas or drops or settle or forget or acted:
         self.settlements[uid] = Settlement(

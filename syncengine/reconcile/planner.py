@@ -353,14 +353,17 @@ class Planner:
                     ),
                 )
         shown = cur if cur is not None else None
-        row = RecordRow.of(tomb, origin=rec.origin, source_id=rec.source_id, shown=shown, sent_fp=rec.sent_fp)
-        self.settlements[uid] = Settlement(
-            uid,
-            row,
-            self._materialised(uid, rec, row, skip=set(drops)),
-            tuple(drops),
-            forget=sp in (P.DELETED, P.ABSENT) and not tell_studio,
-        )
+        sent_fp = rec.sent_fp
+        if cur is not None and sent_fp == studio_fp(cur):
+            sent_fp = None  # the studio took in what was sent
+        row = RecordRow.of(tomb, origin=rec.origin, source_id=rec.source_id, shown=shown, sent_fp=sent_fp)
+        # an appointment with an outbox change still in flight is kept (as a tombstone), so that a later
+        # export of the same uid supersedes that change instead of meeting it unannounced
+        forget = sp in (P.DELETED, P.ABSENT) and not tell_studio and sent_fp is None
+        replicas = self._materialised(uid, rec, row, skip=set(drops))
+        if row == rec and not drops and not replicas and not forget and not tell_studio:
+            return  # a tombstone waiting, as it was
+        self.settlements[uid] = Settlement(uid, row, replicas, tuple(drops), forget=forget)
 
     def _materialised(
         self, uid: str, rec: RecordRow | None, new: RecordRow, skip: set[str]

@@ -175,6 +175,12 @@ def _selected(config: StudioConfig, wanted: Sequence[str]) -> list[UserConfig]:
         raise UsageError(
             f"no user {', '.join(unknown)} in {config.path}", hint=f"known users: {', '.join(sorted(known))}"
         )
+    disabled = [u.id for u in config.users if u.id in wanted and not u.sync.enabled]
+    if disabled:
+        raise UsageError(
+            f"user {', '.join(disabled)} is disabled in {config.path}",
+            hint="set users[].sync.enabled: true to sync them again",
+        )
     return [u for u in config.enabled_users if not wanted or u.id in wanted]
 
 

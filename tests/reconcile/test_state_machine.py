@@ -94,6 +94,7 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(uid=st.sampled_from(UIDS))
     def studio_remove(self, uid: str) -> None:
         self.world.source.remove(uid)
+        self.edits.pop(("studio", uid, "title"), None)  # the studio dropped its own edit with the row
 
     @rule()
     def import_outbox(self) -> None:
