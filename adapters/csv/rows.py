@@ -156,7 +156,7 @@ class RowReader:
         if len(cells) != width + 1:
             cells = [*cells[:width], *[""] * (width - len(cells)), ""]
         # Cleaned cells: stripped, and without the quote a write-back put before a formula-like value.
-        vals = [v[1:] if v[:1] == "'" and v[1:2] in _FORMULA_SET else v for v in map(str.strip, cells)]
+        vals = [_unneutralise(v) for v in map(str.strip, cells)]
         (kind, client, title, resources_cell, photographer, assistant, staff, location, notes, status,
          session, day, start_time, end_time, length, end_date) = [vals[i] for i in self._columns]  # fmt: skip
         key = self.layout.key
@@ -316,7 +316,8 @@ def _trusted(**values: Any) -> Appointment:
 
 
 def _unneutralise(cell: str) -> str:
-    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START and cell[1:2] else cell
+    # Quotes before a formula-like value: the writer added exactly one (see writer.neutralise).
+    return cell[1:] if cell[:1] == "'" and cell.lstrip("'")[:1] in _FORMULA_SET else cell
 
 
 def _cell(cells: Sequence[str], i: int) -> str:

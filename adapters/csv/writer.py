@@ -194,9 +194,10 @@ class RowWriter:
 def neutralise(cell: str) -> str:
     """Prefix a quote to a cell a spreadsheet would run as a formula (CSV injection).
 
-    A cell that already looks neutralised (``'=...``) gets one more quote, so reading strips exactly one.
+    A cell that already looks neutralised (``'=...``, ``''=...``) gets one more quote, so reading strips
+    exactly one.
     """
-    if cell.startswith(FORMULA_START) or (cell[:1] == "'" and cell[1:2] and cell[1:2] in FORMULA_START):
+    if cell.lstrip("'").startswith(FORMULA_START):
         return "'" + cell
     return cell
 
