@@ -1,8 +1,8 @@
 """Shared test set-up: Hypothesis profiles and a fixture that writes a studio config into tmp_path.
 
 Profiles: ``dev`` (the default: quick), ``ci`` (chosen when the CI variable is set: a few more examples,
-no deadline, since shared runners are slow and noisy), ``deterministic`` (derandomised, for bisecting a
-failure).  Pick one explicitly with HYPOTHESIS_PROFILE=name.
+no deadline, since shared runners are slow and noisy, and derandomised so a CI run is reproducible),
+``deterministic`` (derandomised, for bisecting a failure).  Pick one explicitly with HYPOTHESIS_PROFILE=name.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile(
-    "ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+    "ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True,
+    derandomize=True, database=None,
 )
 settings.register_profile("deterministic", max_examples=25, deadline=None, derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
