@@ -181,7 +181,7 @@ def test_build_bus_knows_the_configured_token(write_config, monkeypatch):
 
 
 def test_build_sinks_builds_the_configured_builtins(config):
-    sinks = build_sinks(config)
+    sinks = build_sinks(config, run_log=False)
     assert [type(s) for s in sinks] == [ConsoleSink, JsonlSink]
     assert sinks[0].level == "warning" and not sinks[0].color
     assert sinks[1].path == config.base_dir / "logs" / "sync.jsonl"
@@ -236,7 +236,7 @@ def test_a_third_party_sink_is_loaded_through_its_entry_point(third_party_sink, 
             - {type: teamchat, room: front-desk, level: warning, any_key: [1, 2]}
         """))
     assert config.logging.sinks[0].options == (("room", "front-desk"), ("any_key", (1, 2)))
-    (sink,) = build_sinks(config)
+    (sink,) = build_sinks(config, run_log=False)
     bus = LogBus([sink])
     bus.emit("plan", "info", "quiet")
     bus.emit("warning", "warning", "row 12 unreadable")
@@ -271,3 +271,12 @@ def test_a_sink_that_cannot_be_imported_names_its_line(config):
     lines = config.path.read_text(encoding="utf-8").splitlines()
     assert "type: jsonl" in lines[problem.line - 1]
     assert "log sink 'jsonl' is not available" in problem.message
+
+
+def test_build_sinks_adds_the_run_log_unless_one_is_configured(config):
+    from syncengine.logs.sqlite import SqliteSink, default_path
+
+    sinks = build_sinks(config)
+    assert [type(s) for s in sinks] == [ConsoleSink, JsonlSink, SqliteSink]
+    assert sinks[2].path == default_path(config) and sinks[2].level == "info"
+    assert [type(s) for s in build_sinks(config, dry_run=True)] == [ConsoleSink]

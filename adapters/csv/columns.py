@@ -17,8 +17,9 @@ title          the event title (Spectra "Description"; when empty: "Type – Cli
 date           the date (3/8/2025, 03/08/2025 or 2025-03-08)
 start_time     start time (2:30 PM, 2:30PM, 14:30, 14:30:00); empty: an all-day appointment
 end_time       end time; empty: start + ``length``
-length         length in minutes
-end_date       last day of a multi-day all-day appointment (not in the Spectra preset)
+length         length in minutes; on an all-day row a multiple of 1440 is that many days
+end_date       last day of a multi-day all-day appointment (Spectra preset: ``End Date``, read when
+               an export has that column; the Spectra grid itself has none)
 photographer   user names, role photographer (several split on ``;`` or ``,``)
 assistant      user names, role assistant
 staff          user names, role assigned (not in the Spectra preset)
@@ -30,6 +31,7 @@ notes          the notes (the event description)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -63,6 +65,7 @@ PRESETS: Mapping[str, Mapping[str, str]] = {
         "start_time": "Start Time",
         "end_time": "End Time",
         "length": "Length",
+        "end_date": "End Date",
         "photographer": "Photographer",
         "assistant": "Assistant",
         "resources": "Resources",
@@ -116,18 +119,23 @@ def mapping_for(dialect: str | None, columns: Iterable[tuple[str, str]]) -> dict
 class Statuses:
     """Status labels -> canonical status, with the default rule for labels not configured."""
 
+    #: casefolded label -> status
     labels: Mapping[str, Status]
+    #: the configured labels as spelled in ``statuses:``, in order (what :meth:`label` writes)
+    spelled: tuple[tuple[str, Status], ...] = ()
 
     @classmethod
     def from_config(cls, pairs: Iterable[tuple[str, str]]) -> Statuses:
         labels: dict[str, Status] = {}
+        spelled: list[tuple[str, Status]] = []
         for label, status in pairs:
             if status not in _DEFAULT_LABELS:
                 raise ValueError(
                     f"status {status!r} for label {label!r} is not confirmed/tentative/cancelled"
                 )
             labels[label.strip().casefold()] = status  # type: ignore[assignment]
-        return cls(labels)
+            spelled.append((label.strip(), status))  # type: ignore[arg-type]
+        return cls(labels, tuple(spelled))
 
     def parse(self, label: str) -> Status:
         key = label.strip().casefold()
@@ -140,11 +148,37 @@ class Statuses:
         return "confirmed"
 
     def label(self, status: Status) -> str:
-        """The label written for ``status``: the first configured one, else Confirmed/Tentative/Cancelled."""
-        for label, value in self.labels.items():
+        """The default label for ``status``: the first configured one, else Confirmed/Tentative/Cancelled."""
+        for label, value in self.spelled:
             if value == status:
-                return label.title()
+                return label
+        for key, value in self.labels.items():
+            if value == status:
+                return key.title()
         return _DEFAULT_LABELS[status]
+
+
+class StatusLabels:
+    """Which status label a write-back puts in a row: the studio's own wording, not a rewrite of it.
+
+    - an appointment the export had keeps the label its row had in the export last read (``seen``,
+      uid -> label as written), as long as that label still means the appointment's status;
+    - otherwise (a new appointment, or the status changed) the label the export uses most for the new
+      status (ties: the one seen first), else :meth:`Statuses.label`.
+    """
+
+    def __init__(self, statuses: Statuses, seen: Mapping[str, str] | None = None) -> None:
+        self.statuses = statuses
+        self.seen: Mapping[str, str] = seen or {}
+        self.usual: dict[Status, str] = {}
+        for label, _count in Counter(v for v in self.seen.values() if v).most_common():
+            self.usual.setdefault(statuses.parse(label), label)
+
+    def label(self, uid: str, status: Status) -> str:
+        previous = self.seen.get(uid)
+        if previous is not None and self.statuses.parse(previous) == status:
+            return previous
+        return self.usual.get(status) or self.statuses.label(status)
 
 
 def split_names(cell: str) -> list[str]:

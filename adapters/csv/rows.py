@@ -10,6 +10,11 @@ Field rules (design.md, "What an event holds"): title <- ``title`` (else "Type â
 case-insensitively; every unclaimed column -> ``extra``.  Cells this adapter neutralised on write (a
 leading ``'`` before ``= + - @``, tab or CR, see :func:`adapters.csv.writer.neutralise`) are read back
 without the quote.
+
+All-day rows (no start time) last from ``date`` to ``end_date`` inclusive; without an end date, a
+``length`` that is a whole number of days (1440, 2880, ... minutes) says how many days, and any other
+length means one day.  That is how a multi-day all-day appointment survives the Spectra grid, which has
+no end-date column: the outbox writes ``Length`` = days x 1440 (see :mod:`adapters.csv.writer`).
 """
 
 from __future__ import annotations
@@ -97,6 +102,8 @@ class ParsedRow:
     rest: str = ""
     warnings: list[tuple[int | None, str, str]] = field(default_factory=list)
     unknown_staff: list[str] = field(default_factory=list)
+    #: the status cell as written (stripped): a write-back keeps the studio's own label
+    label: str = ""
 
 
 #: The fields :meth:`RowReader.read` takes from a row, in the order it unpacks them.
@@ -105,6 +112,8 @@ _READ = (
     "status", "session", "date", "start_time", "end_time", "length", "end_date",
 )  # fmt: skip
 _FORMULA_SET = frozenset(FORMULA_START)
+#: minutes in the ``length`` of one day of an all-day appointment
+DAY_MINUTES = 24 * 60
 _PHOTOGRAPHER: Role = "photographer"
 _ASSISTANT: Role = "assistant"
 _ASSIGNED: Role = "assigned"
@@ -137,6 +146,7 @@ class RowReader:
         self._minutes: dict[str, timedelta] = {}
         self._resources: dict[str, tuple[str, ...]] = {}
         self._statuses: dict[str, Status] = {}
+        self._labels: dict[str, str] = {}
 
     def uid_of(self, cells: Sequence[str]) -> str | None:
         if not self.layout.key:
@@ -204,7 +214,8 @@ class RowReader:
             extra=extra,
             origin=Origin(self.file, line),
         )
-        parsed = ParsedRow(appointment, line, unknown_staff=unknown)
+        label = self._labels.setdefault(status, status)  # one string per distinct label
+        parsed = ParsedRow(appointment, line, unknown_staff=unknown, label=label)
         if ambiguous:
             parsed.warnings.append(
                 (self.layout.index.get("start_time"),
@@ -250,6 +261,21 @@ class RowReader:
             hit = self._staff[(cell, role)] = (tuple(users), tuple(missing))
         return hit
 
+    def _days(self, length_text: str) -> int:
+        """How many days an all-day row lasts by its ``length``: a whole number of 1440-minute days.
+
+        Any other length (empty, 0, 90, unreadable) is one day and no error: such a Length says
+        nothing about the days, and all-day rows were read that way before Length counted for them.
+        """
+        if not length_text:
+            return 1
+        try:
+            minutes = parse_minutes(length_text).total_seconds() / 60
+        except ValueProblem:
+            return 1
+        days, rest = divmod(int(minutes), DAY_MINUTES)
+        return days if days >= 1 and not rest and minutes == int(minutes) else 1
+
     def _times(
         self, text: str, start_text: str, end_text: str, length_text: str, last_text: str
     ) -> tuple[datetime | date, datetime | date, bool, str]:
@@ -258,10 +284,12 @@ class RowReader:
             raise _CellProblem("date", "the date is empty")
         day = _value(clock.parse_date, text, "date")
         if not start_text:
-            last = _value(clock.parse_date, last_text, "end_date") if last_text else day
-            if last < day:
-                raise _CellProblem("end_date", f"the end date {last_text} is before the date {text}")
-            return day, last + timedelta(days=1), True, ""
+            if last_text:
+                last = _value(clock.parse_date, last_text, "end_date")
+                if last < day:
+                    raise _CellProblem("end_date", f"the end date {last_text} is before the date {text}")
+                return day, last + timedelta(days=1), True, ""
+            return day, day + timedelta(days=self._days(length_text)), True, ""
         at = _value(clock.parse_time, start_text, "start_time")
         start_wall = datetime.combine(day, at)
         length = None

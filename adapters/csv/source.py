@@ -27,8 +27,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -51,6 +51,8 @@ class CsvDialect:
     header: tuple[str, ...] = SPECTRA_HEADER
     encoding: str = "utf-8"
     newline: str = "\r\n"
+    #: uid -> the status label its row had, as written (write-back keeps it; see StatusLabels)
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 class CsvSource:
@@ -72,9 +74,12 @@ class CsvSource:
         except (ValueError, LookupError) as exc:
             raise SourceError(config.path, str(exc)) from exc
         self.dialect = CsvDialect(encoding="utf-8" if config.encoding == "auto" else config.encoding)
+        #: what the last write-back had to warn about (also logged): an encoding fallback, ...
+        self.writeback_warnings: list[Diagnostic] = []
 
     def read(self) -> SourceRead:
         reads: list[FileRead] = []
+        labels: dict[str, str] = {}
         with gc_paused():
             for path in source_files(self.config.path):
                 if path.suffix.lower() == ".ics":
@@ -87,7 +92,10 @@ class CsvSource:
                 )
                 reads.append(read)
                 if dialect is not None:
+                    labels.update(dialect.labels)  # files oldest first: a later file's row wins
                     self.dialect = dialect
+        # Every file's labels, so a uid the newest file lacks still keeps its label.
+        self.dialect = replace(self.dialect, labels=labels)
         return combine(self.config.id, reads, self.config.combine)
 
     def write_back(
@@ -166,10 +174,12 @@ def read_csv_file(
         rows = [r for r in rows if r.appointment.uid not in out.unreadable]
     if not layout.key:
         _assign_natural_keys(rows)
+    labels: dict[str, str] = {}
     for parsed in rows:
         _row_diagnostics(path, parsed, out)
         out.appointments.append(parsed.appointment)
-    return out, CsvDialect(layout.header, decoded.encoding, decoded.newline)
+        labels[parsed.appointment.uid] = parsed.label
+    return out, CsvDialect(layout.header, decoded.encoding, decoded.newline, labels)
 
 
 def _assign_natural_keys(rows: list[ParsedRow]) -> None:

@@ -6,15 +6,15 @@
     syncengine status -c studio.yaml [--json]          # per user: last run, outcome, counts, what is next
     syncengine log -c studio.yaml [--since 2h|ISO] [--level warning] [--user ID] [--run ID] [--json]
 
-``run`` always keeps the SQLite run log (``<state folder>/runlog.db``) even when ``logging.sinks`` does not
-list one, so ``syncengine log`` has something to read.  All times are shown in UTC.
+Every real run, ``run``'s and ``reconcile``'s alike, is kept in the SQLite run log (``<state
+folder>/runlog.db``) even when ``logging.sinks`` does not list one (see :mod:`syncengine.logs.registry`), so
+``syncengine log`` shows them all; dry runs are not logged.  All times are shown in UTC.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from syncengine.config.loader import load_config
-from syncengine.config.model import LoggingConfig, SinkConfig, StudioConfig
+from syncengine.config.model import StudioConfig
 from syncengine.errors import UsageError
 from syncengine.logs.base import LEVELS, LogEvent
 from syncengine.logs.registry import build_bus
@@ -36,13 +36,6 @@ _config_option = click.option(
 )
 
 
-def with_run_log(config: StudioConfig) -> StudioConfig:
-    """``config`` with an SQLite run log sink added unless one is configured."""
-    if any(s.type == "sqlite" for s in config.logging.sinks):
-        return config
-    return replace(config, logging=LoggingConfig(sinks=(*config.logging.sinks, SinkConfig(type="sqlite"))))
-
-
 @click.command()
 @_config_option
 def run(config_path: Path) -> int:
@@ -53,10 +46,9 @@ def run(config_path: Path) -> int:
                          hint="set processor.enabled: true, or run `syncengine reconcile -c FILE` by hand")
 
     def reload() -> StudioConfig:
-        return with_run_log(load_config(config_path))
+        return load_config(config_path)
 
-    config = with_run_log(config)
-    bus = build_bus(config)
+    bus = build_bus(config)  # with the run log, whether or not logging.sinks lists one
     try:
         return Processor(config, bus=bus, reload=reload).run_forever()
     finally:
@@ -163,7 +155,8 @@ def log(config_path: Path, since: str | None, level: str | None, user_id: str | 
                      run_id=run_id, limit=limit)
     events = read_log(path, query)
     if not events and not path.exists():
-        click.echo(f"no run log yet at {path}: it is written by `syncengine run`", err=True)
+        click.echo(f"no run log yet at {path}: every `syncengine run` and `syncengine reconcile` "
+                   "(but not a --dry-run) writes it", err=True)
     for event in events:
         click.echo(json.dumps(event.as_dict(), sort_keys=True) if as_json else render_event(event))
     return 0

@@ -1,7 +1,8 @@
 """Loading studio.yaml into typed, frozen config objects (:mod:`syncengine.config.model`).
 
 :func:`load_config` reports every problem of a file at once, as one :class:`ConfigError` whose problems
-each name ``file:line:col`` and, where one helps, a fix ("did you mean ...").  It reads the YAML with
+each name ``file:line:col`` and, where one helps, a fix ("did you mean ..."), in reading order (sorted by
+file, line and column, not in the order the checks found them).  It reads the YAML with
 ruamel.yaml's round-trip loader only because that loader remembers where each node was; nothing past this
 module sees YAML.  Section builders live here; the rules that span sections (a resource named as a user,
 two users on one Google account, email needed but not configured) are in :mod:`syncengine.config.rules`.
@@ -60,8 +61,14 @@ def load_config(path: Path | str) -> m.StudioConfig:
         raise ConfigError([ConfigProblem(shown, 1, 1, message)])
     config = _build(Section(problems, data, "", (1, 1)), shown.resolve())
     if problems.items:
-        raise ConfigError(problems.items)
+        raise ConfigError(sorted_problems(problems.items))
     return config
+
+
+def sorted_problems(items: list[ConfigProblem]) -> list[ConfigProblem]:
+    """``items`` in reading order: by file, line and column (a stable sort, so problems at one position
+    keep the order they were found in)."""
+    return sorted(items, key=lambda p: (str(p.file), p.line, p.column))
 
 
 def _syntax_problem(path: Path, exc: MarkedYAMLError) -> ConfigProblem:

@@ -6,6 +6,11 @@ register a class in the ``syncengine.log_sinks`` entry point group; the class is
 ``(config: SinkConfig, studio: StudioConfig)``.
 
 Secrets never reach a sink: :class:`LogBus` passes every event through :func:`redact` first.
+
+A dry run writes nothing and sends nothing, log sinks included.  The runner says ``dry_run: true`` in the
+data of a dry run's ``run-start``, ``plan`` and ``run-end``; a sink that keeps or sends what it is told (the
+SQLite run log, the JSON-lines file, email) sets :attr:`RecordSink.records_dry_runs` to False and then never
+sees that run's events.  The console (and syslog) still show a dry run: that is the operator reading along.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 Level = Literal["debug", "info", "warning", "error"]
 LEVELS: tuple[Level, ...] = ("debug", "info", "warning", "error")
@@ -84,16 +89,42 @@ class Sink:
         """The process is stopping; flush and release."""
 
 
+class DryRuns:
+    """Tells a dry run's events apart: a run is dry once one of its events says ``dry_run: true``.
+
+    Remembers the last :attr:`KEEP` dry run ids, so a processor running for months holds a bounded set.
+    """
+
+    KEEP = 64
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+
+    def belongs(self, event: LogEvent) -> bool:
+        """Whether ``event`` is part of a dry run (marking its run as dry when the event says so)."""
+        if event.data.get("dry_run") is True:
+            if event.run_id is not None and event.run_id not in self._ids:
+                self._ids = [*self._ids[-(self.KEEP - 1):], event.run_id]
+            return True
+        return event.run_id is not None and event.run_id in self._ids
+
+
 class RecordSink(Sink):
     """A sink that wants every event at or above ``level`` as one record."""
 
+    #: False for a sink that persists or sends what it records: it then leaves dry runs out.
+    records_dry_runs: ClassVar[bool] = True
+
     def __init__(self, level: str = "info") -> None:
         self.level = level
+        self.dry_runs = DryRuns()
 
     def record(self, event: LogEvent) -> None:
         raise NotImplementedError
 
     def _maybe(self, event: LogEvent) -> None:
+        if not self.records_dry_runs and self.dry_runs.belongs(event):
+            return
         if level_at_least(event.level, self.level):
             self.record(event)
 

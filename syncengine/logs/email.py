@@ -13,6 +13,9 @@ At most ``email.max_per_hour`` digests go to one recipient in any hour, so a fai
 hundreds of mails.  A digest over the limit is held back and counted; the next digest that goes out says
 how many were held and where to read them (``syncengine log``).  What was sent when is remembered in
 ``<state folder>/email-digests.json``, so restarting the processor does not reset the limit.
+
+A dry run sends nothing and uses up none of the limit: its events (those of a run whose ``run-start``,
+``plan`` or ``run-end`` says ``dry_run: true``) are dropped, including any collected before that was known.
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ def _describe(exc: BaseException) -> str:
 class EmailSink(RecordSink):
     """Collects warnings and errors per run and mails them as one digest when the run ends."""
 
+    records_dry_runs = False
+
     def __init__(self, config: SinkConfig, studio: StudioConfig, *,
                  clock: Callable[[], datetime] | None = None, state_path: Path | None = None) -> None:
         level = config.level if level_at_least(config.level, "warning") else "warning"
@@ -124,7 +129,20 @@ class EmailSink(RecordSink):
         with self._lock:
             self._runs.setdefault(key, []).append(event)
 
+    def on_run_start(self, event: LogEvent) -> None:
+        if self.dry_runs.belongs(event):
+            if event.run_id is not None:  # drop what came before the run said it is dry
+                with self._lock:
+                    self._runs.pop(event.run_id, None)
+            return
+        self._maybe(event)
+
     def on_run_end(self, event: LogEvent) -> None:
+        if self.dry_runs.belongs(event):
+            if event.run_id is not None:
+                with self._lock:
+                    self._runs.pop(event.run_id, None)
+            return
         with self._lock:
             events = self._runs.pop(event.run_id, []) + self._runs.pop(None, [])
             if event.run_id is not None:

@@ -6,6 +6,7 @@ becomes ``sync.jsonl.1``, the older ones shift up to ``.N`` and the oldest beyon
 
 The file is opened for each line and closed again, so a processor that runs for weeks holds no handle
 (log rotation by other tools, and a deleted folder, just work) and nothing leaks when a run is killed.
+A dry run's events are not written: a dry run writes no file.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ DEFAULT_BACKUPS = 5
 
 
 class JsonlSink(RecordSink):
-    """Appends ``event.as_dict()`` as one JSON line per event."""
+    """Appends ``event.as_dict()`` as one JSON line per event (not a dry run's)."""
+
+    records_dry_runs = False
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ Writes are grouped: a commit happens at every run start and end, for every warni
 latest every :data:`COMMIT_EVERY` events or :data:`COMMIT_SECONDS`, so a 10,000-write run costs a few
 commits, not ten thousand, and a warning is on disk the moment it is logged.  Rows older than
 :data:`KEEP_DAYS` are dropped when the log is opened.  WAL mode lets ``syncengine log`` read while the
-processor writes.
+processor writes.  Dry runs are not logged (see :mod:`syncengine.logs.base`): the log says what happened.
 """
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ def _jsonable(value: Any) -> Any:
 
 
 class SqliteSink(RecordSink):
-    """Appends every event at or above its level to the run log."""
+    """Appends every event at or above its level to the run log (not a dry run's)."""
+
+    records_dry_runs = False
 
     def __init__(self, config: SinkConfig | None = None, studio: StudioConfig | None = None, *,
                  path: Path | None = None) -> None:

@@ -41,7 +41,7 @@ from syncengine.config.model import StudioConfig
 from syncengine.model import CALENDAR_FIELDS, STUDIO_REPLICA_FIELDS, Appointment, Assignment
 from syncengine.ports import CalendarRead
 from syncengine.reconcile.cases import Fate, Presence, combine, fate, presence
-from syncengine.reconcile.fingerprints import studio_fp
+from syncengine.reconcile.fingerprints import calendar_fp, studio_fp
 from syncengine.reconcile.keep import keep
 from syncengine.reconcile.plan import Action, Conflict, Plan, Settlement, Unit
 from syncengine.reconcile.sides import (
@@ -195,7 +195,9 @@ class Planner:
             ):
                 return False
             if uid in cal.entries:
-                if cal.fps[uid] != rep.fp:
+                # a new etag with the same content is no change, but the etag must be stored: the
+                # cursor moves past this read, and a later write needs the current etag
+                if cal.fps[uid] != rep.fp or cal.entries[uid].etag != rep.etag:
                     return False
             elif cal.full and cal.in_window(rec.first_day, rec.last_day):
                 return False
@@ -319,8 +321,25 @@ class Planner:
         deleter = next((c.id for c in self.cals if pres[c.id] is P.DELETED), None)
         why = "deleted in the studio" if sp is P.DELETED else f"deleted on {deleter}'s calendar"
         drops: list[str] = []
+        seen: list[ReplicaRow] = []
+        tomb_fp = calendar_fp(tomb)
         for cal in self.cals:
             rep, ent = cal.replicas.get(uid), cal.entries.get(uid)
+            if ent is not None and rep is not None:
+                # what was read is stored (the cursor moves past it): a failed delete retries with it
+                content = json.dumps(ent.appointment.canonical(CALENDAR_FIELDS), sort_keys=True)
+                fp = cal.fps[uid]
+                seen.append(
+                    ReplicaRow(
+                        uid,
+                        cal.id,
+                        ent.event_id,
+                        ent.etag,
+                        fp,
+                        None if fp == tomb_fp else content,
+                        rep.generation,
+                    )
+                )
             if pres[cal.id] is P.DELETED:
                 drops.append(cal.id)
             elif ent is not None or rep is not None:
@@ -331,8 +350,10 @@ class Planner:
             self.writeback
             and tomb.fingerprint(STUDIO_REPLICA_FIELDS) != rec.sent_fp
             and (
+                # the studio shows it: cancel it there
                 (cur is not None and cur.status != "cancelled")
-                or (cur is None and sp is P.ABSENT and rec.sent_fp)
+                # the studio does not show it, but a change sent to its outbox may: call that off
+                or (cur is None and rec.sent_fp is not None)
             )
         )
         if tell_studio:  # also when forgetting: an appointment sent to the outbox must be called off
@@ -360,7 +381,7 @@ class Planner:
         # an appointment with an outbox change still in flight is kept (as a tombstone), so that a later
         # export of the same uid supersedes that change instead of meeting it unannounced
         forget = sp in (P.DELETED, P.ABSENT) and not tell_studio and sent_fp is None
-        replicas = self._materialised(uid, rec, row, skip=set(drops))
+        replicas = (*self._materialised(uid, rec, row, skip={*drops, *(r.user for r in seen)}), *seen)
         if row == rec and not drops and not replicas and not forget and not tell_studio:
             return  # a tombstone waiting, as it was
         self.settlements[uid] = Settlement(uid, row, replicas, tuple(drops), forget=forget)

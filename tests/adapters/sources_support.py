@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters._files import decode
 from adapters.csv import CsvSource
 from adapters.ics import IcsSource
 from syncengine.config.model import (
@@ -53,3 +56,27 @@ def csv_source(path: Path, context: SourceContext | None = None, **options: Any)
 def ics_source(path: Path, context: SourceContext | None = None, **options: Any) -> IcsSource:
     config = SourceConfig(id="calendar", format="ics", path=path, **options)
     return IcsSource(config, context or context_for(path.parent))
+
+
+def table(path: Path) -> tuple[list[str], list[list[str]], str, str]:
+    """(header, rows, encoding, newline) of a CSV file."""
+    decoded = decode(path, path.read_bytes())
+    header, *rows = csv.reader(io.StringIO(decoded.text, newline=""))
+    return header, rows, decoded.encoding, decoded.newline
+
+
+def import_outbox(export_path: Path, outbox: Path) -> None:
+    """The studio software taking an outbox file in: a row with the same AppointmentID is replaced,
+    a new one appended, the Action column dropped; the export keeps its encoding and line endings."""
+    header, rows, encoding, newline = table(export_path)
+    sent_header, sent, _, _ = table(outbox)
+    columns = header + [h for h in sent_header if h not in header and h != "Action"]
+    by_id = {row[0]: [*row, *[""] * (len(columns) - len(row))] for row in rows}
+    for row in sent:
+        cells = dict(zip(sent_header, row, strict=True))
+        by_id[cells["AppointmentID"]] = [cells.get(h, "") for h in columns]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(columns)
+    writer.writerows(by_id.values())
+    export_path.write_bytes(out.getvalue().encode(encoding))

@@ -106,7 +106,7 @@ def test_broken_config_exits_2_and_names_the_line(name, tmp_path, capsys, snapsh
     assert out == ""
     assert "Traceback" not in err
     assert f"{path}:{line}:" in err.splitlines()[1]
-    assert "next: fix the lines above, then run `syncengine check -c FILE`" in err
+    assert f"next: fix the lines above, then run `syncengine check -c {path}`" in err
     assert "hunter2" not in err
     assert err.replace(str(tmp_path), "<tmp>") == snapshot
 

@@ -247,3 +247,41 @@ def test_zone_names_that_shift_appointments_are_refused(write_config, minimal_co
 @pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "Europe/London", "America/Argentina/Buenos_Aires"])
 def test_place_zones_and_utc_are_accepted(write_config, minimal_config, zone):
     assert load_config(write_config(minimal_config.replace("America/Chicago", zone))).studio.timezone == zone
+
+
+def test_problems_come_in_reading_order_whatever_check_found_them(tmp_path: Path) -> None:
+    # Unknown keys are found first, the cross-section rules (a resource as a user, a shared account, an
+    # email sink without smtp) last: unsorted these came out as lines 25, 4, 7, 12, 15, 15, 23, 24, 16...
+    path = tmp_path / "studio.yaml"
+    path.write_text("""\
+version: 1
+studio:
+  name: Test Studio
+  timezone: Chicago
+sources:
+  - {id: appointments, format: csv, path: exports/appointments.csv, encoding: [x]}
+users:
+  - id: amanda
+    name: Amanda P
+    google: {account: amanda@example.com}
+    sync: {enabeld: true}
+  - id: marcus
+    name: Marcus
+    google: {acount: Amanda@example.com}
+  - id: studio-a
+    name: Studio A
+    google: {account: amanda@example.com}
+resources:
+  - {id: studio-a, name: Studio A, kind: room}
+logging:
+  sinks: [{type: email, to: [owner@studio.example]}]
+writeback: {mode: outbox}
+conflicts: {policy: studio-win}
+version2: 3
+""", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    where = [(p.line, p.column) for p in caught.value.problems]
+    assert where == sorted(where)
+    assert [line for line, _ in where] == [4, 6, 11, 14, 14, 15, 17, 21, 22, 23, 24]
+    assert caught.value.problems[3].column < caught.value.problems[4].column

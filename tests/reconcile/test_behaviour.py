@@ -249,3 +249,44 @@ def test_only_the_selected_users_are_synced(tmp_path: Path) -> None:
     assert [u.user for u in report.plan.units] == ["ben"]
     assert w.events("amanda") == {} and "A1" in w.events("ben")
     assert ops(w.sync()) == ["create:google:amanda"]
+
+
+def test_a_failed_delete_is_retried_with_the_etag_last_read(tmp_path: Path) -> None:
+    """Found by the state machine: the cursor moves past a read, so what it read must be stored."""
+    w = make_world(tmp_path, appt("A1", "carol"), appt("B1"), users=(user("carol", direction="push"),))
+    w.sync()
+    w.source.remove("A1")
+    w.cal("carol").edit(w.events("carol")["A1"].event_id, title="Edited meanwhile")
+    w.backend.fail_writes("carol", 1, "failed")
+    assert w.sync().exit_code == 1
+    report = w.sync()
+    assert report.users["carol"].counts == {"delete:google": 1}
+    assert w.events("carol") == {}
+
+
+def test_an_etag_change_without_a_content_change_is_stored(tmp_path: Path) -> None:
+    w = make_world(tmp_path, appt("A1", "amanda"))
+    w.sync()
+    entry = w.events("amanda")["A1"]
+    w.cal("amanda").edit(entry.event_id)  # re-saved: new etag, same content
+    assert w.sync().plan.actions == ()
+    w.source.put(w.source.get("A1").evolve(title="Renamed in the studio"))
+    report = w.sync()
+    assert report.users["amanda"].counts == {"update:google": 1}  # not a stale If-Match
+
+
+def test_a_studio_deletion_calls_off_a_change_still_in_the_outbox(tmp_path: Path) -> None:
+    """Found by the state machine: importing the outbox later must not bring the appointment back."""
+    w = make_world(tmp_path, appt("A1", "ben"), appt("B1"))
+    w.sync()
+    w.cal("ben").edit(w.events("ben")["A1"].event_id, title="Renamed on Google")
+    w.sync()
+    assert [c.action for c in w.source.pending] == ["updated"]
+    w.source.remove("A1")
+    report = w.sync()
+    assert sorted(f"{a.op}:{a.target}" for a in report.plan.actions) == ["delete:google", "delete:studio"]
+    assert [c.action for c in w.source.pending] == ["updated", "cancelled"]
+    assert w.sync().plan.empty
+    w.source.import_outbox()
+    assert w.source.get("A1").status == "cancelled"
+    assert w.sync().plan.empty
