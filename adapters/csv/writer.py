@@ -176,8 +176,8 @@ def write_outbox(
     written_ics = write_new(written.with_suffix(".ics"), ics)
     back = read_back(source, text, written, dialect.header)
     shown = tuple(
-        (c.appointment.uid, back[i] if back[i] is not None else row)
-        for i, (c, (row, _)) in enumerate(zip(changes, rows, strict=True))
+        (sent.uid, sent if again is None else again.evolve(uid=sent.uid))
+        for (sent, _), again in zip(rows, back, strict=True)
     )
     return WriteBackReceipt(files=(written, written_ics), shown=shown)
 
@@ -277,6 +277,7 @@ class RowWriter:
                 start_time=clock.format_time(start.time()),
                 end_time=clock.format_time(end.time()),
                 length=format_minutes(end - start),
+                end_date=clock.format_date(end.date()),  # informative only: times settle the end
             )
         else:
             values.update(date=clock.format_date(a.start), end_date=clock.format_date(_last_day(a)))

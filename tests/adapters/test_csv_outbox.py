@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -91,6 +91,18 @@ def test_an_end_date_column_is_read_without_configuration(tmp_path: Path) -> Non
     path.write_text("AppointmentID,Date,Start Time,End Date,Length\r\n8,3/8/2025,,3/10/2025,\r\n", "utf-8")
     (a,) = csv_source(path, context_for(tmp_path)).read().appointments
     assert (a.start, a.end) == (date(2025, 3, 8), date(2025, 3, 11))
+
+
+def test_an_end_date_column_is_filled_in_for_timed_rows_too(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "AppointmentID,Date,Start Time,End Time,End Date\r\n9,3/8/2025,10:00 PM,1:00 AM,3/9/2025\r\n", "utf-8"
+    )
+    source = csv_source(path, context_for(tmp_path))
+    (a,) = source.read().appointments
+    later = a.evolve(start=a.start + timedelta(days=1), end=a.end + timedelta(days=1))
+    (row,) = outbox_rows(write_back(source, tmp_path, StudioChange("updated", later)))
+    assert (row["Date"], row["End Time"], row["End Date"]) == ("3/9/2025", "1:00 AM", "3/10/2025")
 
 
 def test_a_layout_without_length_or_end_date_gets_an_end_date_column(tmp_path: Path) -> None:
