@@ -86,7 +86,9 @@ def read_ics_file(path: Path, context: SourceContext, encoding: str = "auto") ->
         calendars = Calendar.from_ical(text, multiple=True)
     except SourceError as exc:
         return out.reject(exc.reason, exc.line)
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+    # icalendar raises assorted built-in errors for malformed content (AttributeError for a parameter
+    # with an empty value, among others); any of them means the file is not readable iCalendar.
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         return out.reject(f"not iCalendar ({(str(exc).splitlines() or [type(exc).__name__])[0][:120]})")
     reader = EventReader(context, path)
     index = 0

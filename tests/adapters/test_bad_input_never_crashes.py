@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sources_support import FIXTURES, context_for, csv_source, ics_source
 
@@ -31,8 +31,16 @@ def damaged(draw: st.DrawFn) -> tuple[str, bytes]:
     return name, bytes(data)
 
 
+_EMPTY_PARAMETER = (
+    "vtimezone.ics",
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=,DATE:20261201\r\n"
+    b"END:VEVENT\r\nEND:VCALENDAR\r\n",
+)
+
+
 @settings(max_examples=60)
 @given(damaged())
+@example(_EMPTY_PARAMETER)  # a parameter with an empty value made the ICS parser raise AttributeError
 def test_damaged_exports_read_without_crashing(case: tuple[str, bytes]) -> None:
     name, data = case
     with TemporaryDirectory() as folder:
