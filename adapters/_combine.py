@@ -70,11 +70,13 @@ def combine(
     warned: set[str] = set()
     for read in reads:
         for d in read.diagnostics:
-            # One warning per unknown staff name per read, however many rows and files carry it.
+            # One warning per unknown staff name and appointment per read, however many files carry it:
+            # each appointment's uid is kept (the reconciler does not trust that row's assignment).
             if d.code == "unknown-staff":
-                if d.message.casefold() in warned:
+                key = f"{d.uid}\0{d.message.casefold()}"
+                if key in warned:
                     continue
-                warned.add(d.message.casefold())
+                warned.add(key)
             diagnostics.append(d)
         complete = complete and read.complete
         if read.rejected:

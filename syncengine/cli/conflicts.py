@@ -2,7 +2,8 @@
 
 The list shows every conflict the state file keeps (both values are always kept, so nothing a conflict
 overwrote is lost): uid, field, base, studio value, Google value, the resolution and when.  ``resolve``
-records a person's choice for a ``manual`` conflict; the next ``syncengine reconcile`` applies it.
+records a person's choice for a pending conflict, or re-resolves the latest one a policy (or an earlier
+choice) settled; the next ``syncengine reconcile`` applies that side's kept value.
 """
 
 from __future__ import annotations
@@ -68,14 +69,16 @@ def list_conflicts(config_path: Path, as_json: bool, pending: bool) -> None:
 @_CONFIG
 @click.argument("uid")
 @click.option("--take", type=click.Choice(["studio", "google"]), required=True, help="The side that wins.")
-def resolve(config_path: Path, uid: str, take: str) -> None:
-    """Take one side for UID's pending conflicts; the next reconcile applies it."""
+@click.option("--field", "field_name", default=None, help="Only the conflict on this field.")
+def resolve(config_path: Path, uid: str, take: str, field_name: str | None) -> None:
+    """Take one side for UID's latest conflicts (pending or settled); the next reconcile applies it."""
     config = load_config(config_path)
     with StateStore.open(config.studio.state, config.studio.name) as store:
         store.acquire_lock()
-        count = store.resolve(uid, take)
+        count = store.resolve(uid, take, field_name)
     if not count:
-        raise UsageError(f"no pending conflict for {uid}", hint="see `syncengine conflicts --pending`")
+        what = f"{uid} field {field_name}" if field_name else uid
+        raise UsageError(f"no conflict for {what}", hint="see `syncengine conflicts`")
     click.echo(f"{uid}: {count} conflict(s) will take the {take} side; run `syncengine reconcile` to apply")
 
 

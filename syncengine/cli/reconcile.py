@@ -13,16 +13,9 @@ import click
 
 from syncengine.cli.errors import report
 from syncengine.config.loader import load_config
-from syncengine.config.model import StudioConfig
-from syncengine.logs.base import LogBus
+from syncengine.logs.registry import build_bus
 from syncengine.reconcile.render import plan_json, plan_text
 from syncengine.reconcile.runner import SyncOptions, sync
-
-
-def _bus(config: StudioConfig) -> LogBus:
-    from syncengine.logs.registry import build_sinks
-
-    return LogBus(build_sinks(config))
 
 
 class _Progress:
@@ -69,7 +62,7 @@ def reconcile(
 ) -> None:
     """Bring the studio's exports and every user's calendar in step (or show what that would do)."""
     config = load_config(config_path)
-    bus = _bus(config)
+    bus = build_bus(config, dry_run=dry_run)
     progress = _Progress()
     try:
         result = sync(

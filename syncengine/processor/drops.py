@@ -14,23 +14,17 @@ write in pieces and leave temporary files behind, so the processor takes a file 
 After a run, :func:`move_processed` takes each synced file out of the way into ``processed/`` and
 :func:`move_rejected` puts a file that could not be read into ``rejected/`` with ``<name>.reason.txt``
 beside it, so a folder never re-syncs stale drops.  Names never collide: a later drop with the same name
-gets a timestamp suffix.  :class:`DropFolderView` is how a run reads a drop folder whose synced drops left.
+gets a timestamp suffix.  Because synced drops leave, the reconciler reads every drop folder as news
+(``syncengine.reconcile.runner``: its read is never complete).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
-
-from syncengine.ports import SourceRead, StudioChange, StudioSource, WriteBackReceipt
-
-if TYPE_CHECKING:
-    from syncengine.config.model import SourceConfig, WritebackConfig
 
 PROCESSED = "processed"
 REJECTED = "rejected"
@@ -156,36 +150,3 @@ def move_rejected(path: Path, reason: str, now: datetime) -> Path:
     )
     target.with_name(target.name + ".reason.txt").write_text(note, encoding="utf-8")
     return target
-
-
-class DropFolderView:
-    """A drop folder source as the processor reads it: every drop is news about the appointments it holds.
-
-    Synced drops leave the folder (to ``processed/``), so what the folder holds is never the whole studio:
-    the read is marked incomplete, which tells the planner that an appointment missing from it is
-    unchanged, not deleted (and keeps the "export suddenly empty" gate from firing on an emptied folder).
-    A drop removes an event by carrying the appointment as cancelled.  Everything else is the adapter's.
-    """
-
-    def __init__(self, inner: StudioSource, config: SourceConfig) -> None:
-        self.inner = inner
-        self.config = config
-        self.format_name = inner.format_name
-        self.supports_in_place = inner.supports_in_place
-
-    def read(self) -> SourceRead:
-        read = self.inner.read()
-        return replace(read, complete=False)
-
-    def write_back(self, changes: Sequence[StudioChange], writeback: WritebackConfig,
-                   now: datetime) -> WriteBackReceipt:
-        return self.inner.write_back(changes, writeback, now)
-
-
-def as_drop_folders(configs: Sequence[SourceConfig], sources: Sequence[StudioSource]) -> list[StudioSource]:
-    """``sources`` (built from ``configs``, in order) with every drop folder read as news."""
-    out: list[StudioSource] = []
-    for config, source in zip(configs, sources, strict=True):
-        # the view holds the adapter's capabilities per instance, not as class variables
-        out.append(cast(StudioSource, DropFolderView(source, config)) if config.is_folder else source)
-    return out

@@ -11,15 +11,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from syncengine import plugins
 from syncengine.config.model import SourceConfig, StudioConfig
 from syncengine.logs.base import LogBus, LogEvent, Sink
-from syncengine.ports import SourceContext, SourceRead
-from syncengine.processor.drops import as_drop_folders, move_processed, move_rejected
+from syncengine.ports import SourceRead
+from syncengine.processor.drops import move_processed, move_rejected
 from syncengine.reconcile.runner import SyncOptions, sync
 
 
@@ -66,17 +65,14 @@ RunSync = Callable[[StudioConfig, RunRequest, threading.Event, LogBus], RunRepor
 class ReconcileRun:
     """The default run callable: the reconciler's ``sync`` for the requested users.
 
-    Sources are built here (as ``sync`` would) so drop folders can be read through
-    :class:`DropFolderView`; the calendar backend is ``sync``'s own, built for each run.
+    ``sync`` builds the sources and the calendar backend for each run, and reads every drop folder as
+    news (its read is incomplete: an appointment it does not hold is unchanged, not deleted).
     """
 
     def __call__(self, config: StudioConfig, request: RunRequest, stop: threading.Event,
                  bus: LogBus) -> RunReportLike:
-        context = SourceContext(config, datetime.now(UTC))
-        built = [plugins.load(plugins.SOURCES, s.format)(s, context) for s in config.sources]
-        sources = as_drop_folders(config.sources, built)
         options = SyncOptions(users=request.users, trigger=request.trigger)
-        return sync(config, options, bus=bus, stop=stop, sources=sources)
+        return sync(config, options, bus=bus, stop=stop)
 
 
 class HoldRunEnd(Sink):

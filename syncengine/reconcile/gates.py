@@ -8,8 +8,9 @@ again without it, so the other users still sync).
   more than ``max_delete_min`` of them (rclone's max-delete: small studios churn, large drops are bugs).
 - ``source-shrunk``: the export is suddenly empty, or shrank by more than ``max_shrink_percent`` since the
   last run (vdirsyncer's StorageEmpty: an empty export is more often a failed export than a closed studio).
-- ``time-shift``: most updates to a user move appointments by the one same non-zero offset (a zone
-  mistake in an export, or a calendar whose zone changed: the old processor's best-known failure).
+- ``time-shift``: most updates in the whole studio (every unit's, each appointment counted once) move
+  appointments by the one same non-zero offset (a zone mistake in an export, or a calendar whose zone
+  changed: the old processor's best-known failure).  Studio-wide: it refuses every user.
 - ``scope`` / ``studio-scope``: a user's window, calendar or enablement, or the studio zone or sources
   changed since the last run,
   so "not in the export" or "not on the calendar" no longer means what the state remembers.
@@ -18,9 +19,10 @@ again without it, so the other users still sync).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from syncengine.config.model import StudioConfig, UserConfig
 from syncengine.model import digest
@@ -47,13 +49,22 @@ def scope_fingerprints(config: StudioConfig) -> dict[str, str]:
         "scope:": digest(
             {
                 "timezone": config.studio.timezone,
-                "sources": sorted([s.id, s.format, str(s.path)] for s in config.sources),
+                "sources": sorted([s.id, s.format, _scope_path(s.path, config)] for s in config.sources),
             }
         )
     }
     for user in config.users:
         out[f"scope:{user.id}"] = _user_scope(user)
     return out
+
+
+def _scope_path(path: Path, config: StudioConfig) -> str:
+    """A source's path as the scope sees it: relative to the config file's folder when inside it, so a
+    studio folder copied or moved as a whole keeps its scope."""
+    try:
+        return path.relative_to(config.base_dir).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _user_scope(user: UserConfig) -> str:
@@ -87,6 +98,12 @@ def check(plan: Plan, state: StateView, config: StudioConfig, gates: GateInput) 
                         "--force",
                     )
                 )
+    shift = _common_shift(plan.units)
+    if shift is not None:
+        offset, moved, updates = shift
+        if 100 * moved / updates >= safety.max_shift_percent:
+            detail = f"{moved} of {updates} updated appointments move by the same {offset}"
+            studio_wide.append(("time-shift", detail, "--force"))
     stored = state.meta.get("scope:")
     if stored is not None and stored != scopes["scope:"]:
         studio_wide.append(
@@ -103,12 +120,6 @@ def check(plan: Plan, state: StateView, config: StudioConfig, gates: GateInput) 
                 f"(over {safety.max_delete_percent}% and over {safety.max_delete_min})"
             )
             results.append(_result("mass-delete", unit.user, detail, "--force", gates))
-        shift = _common_shift(unit)
-        if shift is not None:
-            offset, moved, updates = shift
-            if 100 * moved / updates >= safety.max_shift_percent:
-                detail = f"{moved} of {updates} updated appointments move by the same {offset}"
-                results.append(_result("time-shift", unit.user, detail, "--force", gates))
         user_scope = state.meta.get(f"scope:{unit.user}")
         if user_scope is not None and user_scope != scopes[f"scope:{unit.user}"]:
             detail = "this user's window, calendar or enablement changed since the last run"
@@ -124,20 +135,26 @@ def _result(gate: str, user: str, detail: str, override: str, gates: GateInput) 
     return GateResult(gate, user, detail, override, refused=not overridden, overridden=overridden)
 
 
-def _common_shift(unit: Unit) -> tuple[str, int, int] | None:
-    """(offset, how many updates share it, how many updates there are), the offset non-zero."""
-    offsets: Counter[float] = Counter()
-    updates = 0
-    for action in unit.actions:
-        if action.op != "update":
-            continue
-        updates += 1
-        changes: Mapping[str, tuple[object, object]] = {n: (b, a) for n, b, a in action.changes}
-        before, after = changes.get("start", (None, None))
-        if isinstance(before, str) and isinstance(after, str) and "T" in before and "T" in after:
-            delta = datetime.fromisoformat(after) - datetime.fromisoformat(before)
-            if delta.total_seconds():
-                offsets[delta.total_seconds()] += 1
+def _common_shift(units: Sequence[Unit]) -> tuple[str, int, int] | None:
+    """(offset, how many updated appointments share it, how many there are), the offset non-zero.
+
+    Over every unit's updates together, each appointment (uid) counted once: an appointment on three
+    calendars is one shifted appointment, and a shift spread thinly over many users still shows.
+    """
+    deltas: dict[str, float] = {}
+    for unit in units:
+        for action in unit.actions:
+            if action.op != "update":
+                continue
+            changes: Mapping[str, tuple[object, object]] = {n: (b, a) for n, b, a in action.changes}
+            before, after = changes.get("start", (None, None))
+            seconds = 0.0
+            if isinstance(before, str) and isinstance(after, str) and "T" in before and "T" in after:
+                seconds = (datetime.fromisoformat(after) - datetime.fromisoformat(before)).total_seconds()
+            if seconds or action.uid not in deltas:
+                deltas[action.uid] = seconds
+    updates = len(deltas)
+    offsets = Counter(s for s in deltas.values() if s)
     if not offsets:
         return None
     seconds, moved = offsets.most_common(1)[0]

@@ -90,6 +90,10 @@ def keep(
         self.pending_users.update(c.user or "" for c in result.conflicts)
         self.pending_users.update(c.id for c in self.cals if c.id in pres and pres[c.id] is not P.ABSENT)
         return
+    contested = {c.field for c in result.conflicts}
+    for f, value in self.state.overrides.get(uid, {}).items():
+        if f in result.values and f not in contested:
+            result.values[f] = value  # a re-resolved conflict: the chosen side's kept value
     # most appointments merge to what they were: no rebuild, no re-hashing
     unchanged = result.values == record
     new = base if unchanged else _build(result.values, record, self.config.conflicts.prefer)

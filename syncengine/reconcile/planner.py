@@ -24,7 +24,12 @@ vdirsyncer and rclone bisync, extended to one studio and many calendars per appo
    it again: the plan never needs to know what failed.
 
 A fast path skips an appointment when its studio fingerprint, every replica fingerprint and its calendar
-set all match the state: an idle run over a large studio only hashes the export.
+set all match the state: an idle run over a large studio only hashes the export.  An appointment an
+incomplete read (a drop folder's) does not hold counts as matching on the studio side, so a small drop
+over a large studio plans only what the drop and the calendars changed.
+
+A row naming staff that matches no user (``StudioSide.unknown_staff``) does not change the assignment:
+the last merged record's users are kept, and the plan says so.
 
 Where the rules come from: the studio owns what it exports (type, client, session, assignment); a
 modification beats a deletion; absence only means deletion when the read was complete and the
@@ -50,6 +55,7 @@ from syncengine.reconcile.sides import (
     CalendarView,
     StudioSide,
     read_window,
+    trust_assignments,
     wants_pull,
     wants_push,
 )
@@ -97,11 +103,11 @@ class Planner:
         hold: frozenset[str] = frozenset(),
     ) -> None:
         self.hold = hold
-        self.studio = studio
         self.state = state
         self.config = config
         self.now = now
         self.cals = [CalendarView(u, calendars[u.id], state, now) for u in config.users if u.id in calendars]
+        self.studio, kept = trust_assignments(studio, state)
         self.others = [u for u in state.replicas if u not in calendars]
         enabled = [
             CalendarView(u, CalendarSide(u.id, "", CalendarRead(True, ())), state, now)
@@ -111,6 +117,13 @@ class Planner:
         self.actions: dict[str, list[Action]] = {c.id: [] for c in self.cals}
         self.conflicts: dict[str, list[Conflict]] = {c.id: [] for c in self.cals}
         self.notes: dict[str, list[str]] = {c.id: list(c.notes) for c in self.cals}
+        for uid, users in kept.items():
+            note = (
+                f"{uid}: the studio names staff that matches no user; "
+                f"its assignment stays {', '.join(users) or 'nobody'} (other changes apply)"
+            )
+            for unit in [u for u in users if u in self.notes][:1] or [c.id for c in self.cals][:1]:
+                self.notes[unit].append(note)
         self.settlements: dict[str, Settlement] = {}
         self.decisions: dict[str, tuple[str, str, str]] = {}
         self.unseen = False
@@ -176,11 +189,15 @@ class Planner:
     def _quiet(self, uid: str, cur: Appointment | None, cur_fp: str | None) -> bool:
         """Nothing to do for ``uid``: every side shows the record and its calendar set is right."""
         rec = self.state.records.get(uid)
-        if rec is None or cur is None or rec.sent_fp is not None or rec.shown_fp != rec.studio_fp:
+        if rec is None or rec.sent_fp is not None or rec.shown_fp != rec.studio_fp:
             return False
         if uid in self.state.pending or uid in self.state.takes:
             return False
-        if cur_fp != rec.studio_fp:
+        if cur is None:
+            # not in an incomplete read (a drop folder's), or unreadable: the studio side is unchanged
+            if rec.shown_fp is None or (self.studio.complete and uid not in self.studio.unreadable):
+                return False
+        elif cur_fp != rec.studio_fp:
             return False
         for cal in self.cals:
             rep = cal.replicas.get(uid)

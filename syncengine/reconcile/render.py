@@ -18,10 +18,18 @@ def plan_json(plan: Plan) -> str:
 def plan_text(plan: Plan) -> str:
     """The readable plan: per user creates, updates (before → after per field), deletes, conflicts, gates."""
     lines: list[str] = []
-    heading = "plan (dry run): nothing is written" if plan.dry_run else "plan (applied)"
+    refused = [u.user for u in plan.units if u.refused]
+    if plan.dry_run:
+        heading = "plan (dry run): nothing is written"
+    elif refused and len(refused) == len(plan.units):
+        heading = "plan (refused: nothing written)"
+    elif refused:
+        heading = f"plan (applied; refused for {', '.join(refused)}: nothing written for them)"
+    else:
+        heading = "plan (applied)"
     lines.append(heading)
     for unit in plan.units:
-        lines.extend(_unit(unit))
+        lines.extend(_unit(unit, applied=not plan.dry_run))
     s = plan.summary()
     google = f"{s['create:google']}/{s['update:google']}/{s['delete:google']}"
     studio = f"{s['create:studio']}/{s['update:studio']}/{s['delete:studio']}"
@@ -34,13 +42,14 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _unit(unit: Unit) -> list[str]:
+def _unit(unit: Unit, *, applied: bool) -> list[str]:
     counts = unit.counts()
     out = [
         f"{unit.user} ({unit.calendar}): "
         f"{counts['create:google']} to create, {counts['update:google']} to update, "
         f"{counts['delete:google']} to delete on Google; "
         f"{counts['create:studio'] + counts['update:studio'] + counts['delete:studio']} for the studio"
+        + (" (refused: nothing written)" if applied and unit.refused else "")
     ]
     if not unit.actions and not unit.conflicts and not unit.gates:
         out.append("  nothing to do")

@@ -3,7 +3,8 @@
 :func:`sync` is what ``syncengine reconcile`` and the processor call.  It takes the state file's lock
 (a dry run takes nothing and writes nothing), reads the studio's sources and every user's calendar,
 plans (pure), checks the gates (a refused user is planned out, so the others still sync), applies, and
-records the run.  Every step emits LogBus events: ``run-start``, ``warning`` (each source diagnostic,
+records the run.  A source whose path is a folder is a drop folder: its read is never complete (see
+:func:`_gather_studio`).  Every step emits LogBus events: ``run-start``, ``warning`` (each source diagnostic,
 with its ``file:line``), ``plan``, ``conflict``, ``action``, ``error``, ``run-end``.
 """
 
@@ -13,7 +14,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -85,20 +86,20 @@ def sync(
         store.acquire_lock()
         state = store.view()
         interrupted = [i for i, _ in store.pending_journal()]
-        if interrupted:
-            bus.emit(
-                "warning",
-                "warning",
-                f"the last run was interrupted after {len(interrupted)} write(s); "
-                "this run completes its work",
-                data={"writes": len(interrupted)},
-            )
         bus.emit(
             "run-start",
             "info",
             f"sync of {len(users)} user(s)",
             data={"users": [u.id for u in users], "trigger": options.trigger, "dry_run": options.dry_run},
         )
+        if interrupted:
+            bus.emit(
+                "warning",
+                "warning",
+                f"the last run was interrupted after {len(interrupted)} write(s); "
+                + ("a real run completes its work" if options.dry_run else "this run completes its work"),
+                data={"writes": len(interrupted), "dry_run": options.dry_run},
+            )
         outcomes: dict[str, UserOutcome] = {}
         if sources is None:
             context = SourceContext(config, now)
@@ -191,20 +192,36 @@ def _gather_studio(
     owner: dict[str, str] = {}
     complete = True
     unreadable: set[str] = set()
+    unknown_staff: set[str] = set()
+    said: set[str] = set()
     modified: datetime | None = None
+    folders = {s.id for s in config.sources if s.path.is_dir()}
     for source in sources:
         read = source.read()
+        if read.source_id in folders:
+            # a drop folder: synced drops leave it (to processed/), so it never holds the whole studio.
+            # Its read is news: an appointment it does not hold is unchanged, never deleted (a drop
+            # deletes by carrying the appointment as cancelled), and an emptied folder is no empty export.
+            read = replace(read, complete=False)
         reads.append(read)
         complete = complete and read.complete
         unreadable.update(read.unreadable)
         for diagnostic in read.diagnostics:
+            if diagnostic.code == "unknown-staff":
+                if diagnostic.uid:
+                    unknown_staff.add(diagnostic.uid)
+                if diagnostic.message.casefold() in said:
+                    continue  # one warning per unknown name, however many rows carry it
+                said.add(diagnostic.message.casefold())
             origin = diagnostic.file
             if origin and diagnostic.line is not None:
                 origin = f"{origin}:{diagnostic.line}"
+                if diagnostic.column is not None:
+                    origin += f":{diagnostic.column}"
             bus.emit(
                 "warning",
                 "warning",
-                str(diagnostic),
+                diagnostic.message if origin else str(diagnostic),  # the origin already says where
                 origin=origin,
                 data={"code": diagnostic.code, "uid": diagnostic.uid, "severity": diagnostic.severity},
             )
@@ -226,7 +243,9 @@ def _gather_studio(
             except OSError:
                 continue
             modified = stamp if modified is None else max(modified, stamp)
-    return StudioSide(appointments, complete, frozenset(unreadable), owner, modified)
+    return StudioSide(
+        appointments, complete, frozenset(unreadable), owner, modified, frozenset(unknown_staff)
+    )
 
 
 def _plan_with_gates(
@@ -263,7 +282,7 @@ def _plan_with_gates(
     )
 
 
-_STUDIO_WIDE = ("source-shrunk", "studio-scope")
+_STUDIO_WIDE = ("source-shrunk", "studio-scope", "time-shift")
 
 
 def _applicable(final: Plan) -> Plan:

@@ -3,13 +3,14 @@
 :class:`CalendarView` turns one user's read into what the planner asks of it: the entries by uid (a
 person's tentative events skipped unless the user wants them, a push-only user's own events ignored,
 duplicates of one uid set aside for deletion), their fingerprints, the uids whose events were removed,
-and the user's window.
+and the user's window.  :func:`trust_assignments` sets back the assignment of a studio row that names
+staff matching no user.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from syncengine.config.model import UserConfig
@@ -34,6 +35,8 @@ class StudioSide:
     sources: Mapping[str, str] = field(default_factory=dict)
     #: when the export was written (newest-wins compares calendar edits with it)
     modified: datetime | None = None
+    #: uids whose row names a staff member matching no user: their assignment is not trusted
+    unknown_staff: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -123,3 +126,24 @@ class CalendarView:
 
 def _overlaps(appointment: Appointment, lo: date, hi: date) -> bool:
     return day_of(appointment.end) >= lo.isoformat() and day_of(appointment.start) <= hi.isoformat()
+
+
+def trust_assignments(studio: StudioSide, state: StateView) -> tuple[StudioSide, dict[str, tuple[str, ...]]]:
+    """The studio side with each untrusted assignment (a row naming unknown staff) set back to the last
+    merged record's, and uid -> the users kept.  A staff typo must not move an appointment off a calendar.
+    """
+    kept: dict[str, tuple[str, ...]] = {}
+    if not studio.unknown_staff:
+        return studio, kept
+    patched = dict(studio.appointments)
+    for uid in sorted(studio.unknown_staff):
+        cur, rec = studio.appointments.get(uid), state.records.get(uid)
+        if cur is None or rec is None:
+            continue
+        last = rec.appointment()
+        if cur.assigned != last.assigned:
+            patched[uid] = cur.evolve(assigned=last.assigned)
+        kept[uid] = last.users
+    if not kept:
+        return studio, kept
+    return replace(studio, appointments=patched), kept

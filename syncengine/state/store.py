@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from syncengine.errors import LockHeldError, StateError
+from syncengine.state import conflicts
 from syncengine.state.changes import JournalEntry, StateChanges
 from syncengine.state.schema import SCHEMA, SCHEMA_VERSION
 from syncengine.state.view import ConflictRow, RecordRow, ReplicaRow, RunRow, StateView
@@ -191,14 +192,7 @@ class StateStore:
             replicas.setdefault(row[1], {})[row[0]] = ReplicaRow(*row)
         cursors = dict(conn.execute("SELECT user, cursor FROM cursors").fetchall())
         populated = frozenset(conn.execute("SELECT user, direction FROM populated").fetchall())
-        takes: dict[str, str] = {}
-        pending: dict[str, set[str]] = {}
-        for uid, name, take in conn.execute(
-            "SELECT uid, field, take FROM conflicts WHERE resolution='pending'"
-        ):
-            pending.setdefault(uid, set()).add(name)
-            if take:
-                takes[uid] = take
+        takes, pending, overrides = conflicts.choices(conn)
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         return StateView(
             studio=self.studio,
@@ -207,7 +201,8 @@ class StateStore:
             cursors=cursors,
             populated=populated,
             takes=takes,
-            pending={uid: frozenset(names) for uid, names in pending.items()},
+            pending=pending,
+            overrides=overrides,
             meta=meta,
         )
 
@@ -215,35 +210,7 @@ class StateStore:
         """Conflict records, newest first."""
         if self._conn is None:
             return []
-        sql = (
-            "SELECT id, uid, field, base, studio, google, user, policy, resolution, time, take FROM conflicts"
-        )
-        where: list[str] = []
-        args: list[Any] = []
-        if pending_only:
-            where.append("resolution='pending'")
-        if uid is not None:
-            where.append("uid=?")
-            args.append(uid)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self._conn.execute(sql + " ORDER BY id DESC", args).fetchall()
-        return [
-            ConflictRow(
-                r[0],
-                r[1],
-                r[2],
-                _load(r[3]),
-                _load(r[4]),
-                _load(r[5]),
-                r[6],
-                r[7],
-                r[8],
-                datetime.fromisoformat(r[9]),
-                r[10],
-            )
-            for r in rows
-        ]
+        return conflicts.rows(self._conn, pending_only=pending_only, uid=uid)
 
     def last_runs(self) -> dict[str, RunRow]:
         """The latest run of each user (for `syncengine status`)."""
@@ -401,11 +368,10 @@ class StateStore:
                 ],
             )
 
-    def resolve(self, uid: str, take: str) -> int:
-        """Record a person's choice for ``uid``'s pending conflicts; the next reconcile applies it."""
+    def resolve(self, uid: str, take: str, field: str | None = None) -> int:
+        """Record a person's choice for ``uid``'s conflicts (see :func:`conflicts.resolve`)."""
         with self._transaction() as cur:
-            cur.execute("UPDATE conflicts SET take=? WHERE uid=? AND resolution='pending'", (take, uid))
-            return cur.rowcount
+            return conflicts.resolve(cur, uid, take, field)
 
     def set_meta(self, values: Mapping[str, str]) -> None:
         with self._transaction() as cur:
@@ -414,7 +380,3 @@ class StateStore:
 
 def _dump(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-def _load(text: str | None) -> Any:
-    return None if text is None else json.loads(text)

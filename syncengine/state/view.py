@@ -163,6 +163,9 @@ class StateView:
     takes: Mapping[str, str] = field(default_factory=dict)
     #: uid -> fields with `manual` conflicts still waiting
     pending: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: uid -> field -> the kept value of the side a person chose (a conflict re-resolved after the
+    #: policy settled it: applied where this run's merge does not contest the field)
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     meta: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property

@@ -204,3 +204,92 @@ def test_bad_usage_exits_2(studio, capsys) -> None:  # type: ignore[no-untyped-d
     assert main(["reconcile", "-c", str(config), "--user", "nobody"]) == 2
     assert "no user nobody" in capsys.readouterr().err
     assert main(["conflicts", "resolve", "401", "--take", "studio", "-c", str(config)]) == 2
+
+
+def test_a_conflict_the_policy_settled_can_be_re_resolved(studio, capsys) -> None:  # type: ignore[no-untyped-def]
+    config = studio([row("501", soon(4))])
+    assert run(capsys, "reconcile", "-c", str(config))[0] == 0
+    loaded = load_config(config)
+    with GoogleCalendarBackend(loaded) as backend:
+        session = backend.open(loaded.user("amanda"))
+        (entry,) = session.read(None, soon(-1), soon(30)).entries
+        session.apply(
+            [
+                CalendarWrite(
+                    "update", "501", entry.event_id, entry.etag, entry.appointment.evolve(title="Google side")
+                )
+            ]
+        )
+        session.close()
+    config = studio([row("501", soon(4), title="Studio side")])
+    code, out = run(capsys, "reconcile", "-c", str(config))
+    assert code == 0 and "! conflict 501 title" in out  # merge, prefer studio: the studio's title wins
+    c = ["-c", str(config)]
+    assert main(["conflicts", "resolve", "501", "--take", "google", "--field", "notes", *c]) == 2
+    capsys.readouterr()
+    code, out = run(capsys, "conflicts", "resolve", "501", "--take", "google", "-c", str(config))
+    assert code == 0 and "google" in out
+    code, out = run(capsys, "reconcile", "-c", str(config), "--json")
+    assert code == 0
+    writes = {(a["target"], a["op"]): a for u in json.loads(out)["units"] for a in u["actions"]}
+    assert writes[("google", "update")]["changes"]["title"] == ["Studio side", "Google side"]
+    assert writes[("studio", "update")]["changes"]["title"] == ["Studio side", "Google side"]
+    code, out = run(capsys, "conflicts", "-c", str(config), "--json")
+    (latest, *_) = json.loads(out)
+    assert (latest["field"], latest["resolution"]) == ("title", "google")
+    assert run(capsys, "reconcile", "-c", str(config), "--json")[0] == 0
+    # and back again: the studio's kept value
+    code, out = run(capsys, "conflicts", "resolve", "501", "--take", "studio", "--field", "title", *c)
+    assert code == 0
+    code, out = run(capsys, "reconcile", "-c", str(config), "--json")
+    writes = {(a["target"], a["op"]): a for u in json.loads(out)["units"] for a in u["actions"]}
+    assert writes[("google", "update")]["changes"]["title"] == ["Google side", "Studio side"]
+
+
+def test_reconcile_builds_its_bus_from_the_registry(studio, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import syncengine.cli.reconcile as command
+    from syncengine.logs import registry
+
+    calls: list[bool] = []
+
+    def spy(config, **kw):  # type: ignore[no-untyped-def]
+        calls.append(kw.get("dry_run", False))
+        return registry.build_bus(config, **kw)
+
+    monkeypatch.setattr(command, "build_bus", spy)
+    config = studio([row("601", soon(3))])
+    assert run(capsys, "reconcile", "-c", str(config), "--dry-run")[0] == 0
+    assert run(capsys, "reconcile", "-c", str(config))[0] == 0
+    assert calls == [True, False]
+
+
+def test_a_drop_folder_is_news_so_an_emptied_one_deletes_nothing(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    drops = tmp_path / "drops"
+    drops.mkdir()
+    config = tmp_path / "studio.yaml"
+    config.write_text(CONFIG.replace("POLICY", "merge").replace("exports/appointments.csv", "drops"))
+    week = drops / "week.csv"
+    week.write_text("\n".join([HEADER, row("701", soon(3)), row("702", soon(4))]) + "\n", encoding="utf-8")
+    assert run(capsys, "reconcile", "-c", str(config))[0] == 0
+    week.unlink()  # what the processor does with a synced drop (into processed/)
+    code, out = run(capsys, "reconcile", "-c", str(config), "--json")
+    assert code == 0
+    assert [a for u in json.loads(out)["units"] for a in u["actions"]] == []
+    # a later drop carries only its news: one appointment cancelled, the other untouched
+    (drops / "cancel.csv").write_text(HEADER + "\n" + row("701", soon(3), status="Cancelled") + "\n")
+    code, out = run(capsys, "reconcile", "-c", str(config), "--json")
+    ops = [(a["op"], a["uid"]) for u in json.loads(out)["units"] for a in u["actions"]]
+    assert code == 0 and ops == [("delete", "701")]
+
+
+def test_a_staff_typo_in_the_export_moves_nothing_off_a_calendar(studio, capsys) -> None:  # type: ignore[no-untyped-def]
+    config = studio([row("801", soon(3)), row("802", soon(4)), row("803", soon(5))])
+    assert run(capsys, "reconcile", "-c", str(config))[0] == 0
+    typo = [row("801", soon(3), who="Amanda Q."), row("802", soon(4), who="Amanda Q.", title="Renamed")]
+    config = studio([*typo, row("803", soon(5))])
+    code, out = run(capsys, "reconcile", "-c", str(config), "--dry-run")
+    notes = [line.strip() for line in out.splitlines() if "matches no user" in line]
+    assert code == 0 and {n.split(":")[0] for n in notes} == {". 801", ". 802"}
+    code, out = run(capsys, "reconcile", "-c", str(config), "--json")
+    ops = [(a["op"], a["uid"]) for u in json.loads(out)["units"] for a in u["actions"]]
+    assert code == 0 and ops == [("update", "802")]  # the other change still applies

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from syncengine.config.loader import load_config
 from syncengine.model import CALENDAR_FIELDS, STUDIO_REPLICA_FIELDS, Appointment, Assignment
 from syncengine.reconcile.fingerprints import calendar_fp, studio_fp
+from syncengine.reconcile.gates import scope_fingerprints
 
 text = st.text(max_size=12)
 zones = st.sampled_from([UTC, timezone(timedelta(hours=-6)), timezone(timedelta(hours=5, minutes=30))])
@@ -50,3 +55,17 @@ def appointments(draw: st.DrawFn) -> Appointment:
 def test_fast_fingerprints_equal_the_models(a: Appointment) -> None:
     assert calendar_fp(a) == a.fingerprint(CALENDAR_FIELDS)
     assert studio_fp(a) == a.fingerprint(STUDIO_REPLICA_FIELDS)
+
+
+def test_a_studio_folder_copied_elsewhere_keeps_its_scope(tmp_path: Path) -> None:
+    examples = Path(__file__).parents[2] / "examples"
+    scopes = []
+    for where in ("here", "moved/there"):
+        folder = tmp_path / where
+        shutil.copytree(examples, folder, ignore=shutil.ignore_patterns(".syncengine"))
+        scopes.append(scope_fingerprints(load_config(folder / "studio.yaml")))
+    assert scopes[0] == scopes[1]
+    # a source outside the config's folder is still told apart by where it is
+    config = load_config(tmp_path / "here" / "studio.yaml")
+    outside = replace(config, sources=(replace(config.sources[0], path=tmp_path / "elsewhere.csv"),))
+    assert scope_fingerprints(outside)["scope:"] != scopes[0]["scope:"]

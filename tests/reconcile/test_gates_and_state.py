@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import replace
 from datetime import timedelta
@@ -10,8 +11,12 @@ from pathlib import Path
 import pytest
 from reconcile_support import appt, make_world, user
 
+from adapters.memory.calendar import SimulatedCrash
 from syncengine.config.model import SafetyConfig, UserSync, Window
 from syncengine.errors import GateRefused, LockHeldError, StateError
+from syncengine.logs.base import LogBus, LogEvent, RecordSink
+from syncengine.reconcile.render import plan_text
+from syncengine.reconcile.runner import SyncOptions, sync
 from syncengine.state.store import StateStore
 
 
@@ -36,6 +41,7 @@ def test_mass_delete_is_refused_for_that_user_only_and_force_overrides(tmp_path:
     assert "12 of 12" in error.detail
     assert len(w.events("amanda")) == 12  # a refused user writes nothing
     assert "B3" in w.events("ben")  # the others still sync
+    assert plan_text(report.plan).startswith("plan (applied; refused for amanda: nothing written for them)")
     assert w.sync().exit_code == 4  # still refused: nothing moved forward
     forced = w.sync(force=True)
     assert forced.exit_code == 0
@@ -58,6 +64,8 @@ def test_an_empty_export_is_refused_for_everyone(tmp_path: Path) -> None:
     report = w.sync()
     assert report.exit_code == 4
     assert {gate_of(report, u).gate for u in ("amanda", "ben")} == {"source-shrunk"}
+    text = plan_text(report.plan)
+    assert text.startswith("plan (refused: nothing written)\n") and "(refused: nothing written)\n" in text
     assert set(w.events("amanda")) == {"A1"}
     assert w.sync().exit_code == 4
     assert w.sync(force=True).exit_code == 0
@@ -84,6 +92,24 @@ def test_most_events_moving_by_one_offset_is_refused(tmp_path: Path) -> None:
     error = gate_of(report, "amanda")
     assert error.gate == "time-shift" and "+1 h" in error.detail
     assert w.sync(force=True).exit_code == 0
+
+
+def test_a_time_shift_spread_over_users_is_refused_for_the_whole_studio(tmp_path: Path) -> None:
+    held = {"amanda": 6, "ben": 2, "cara": 1}
+    appointments = [appt(f"{u}{i}", u, day=i + 1) for u, n in held.items() for i in range(n)]
+    w = make_world(tmp_path, *appointments, users=(user("amanda"), user("ben"), user("cara")))
+    w.sync()
+    before = {u: {uid: e.appointment.start for uid, e in w.events(u).items()} for u in held}
+    for a in appointments:
+        w.source.put(a.evolve(start=a.start + timedelta(hours=1), end=a.end + timedelta(hours=1)))
+    report = w.sync()
+    assert report.exit_code == 4
+    for u in held:
+        error = gate_of(report, u)
+        assert error.gate == "time-shift" and "9 of 9" in error.detail
+    assert {u: {uid: e.appointment.start for uid, e in w.events(u).items()} for u in held} == before
+    assert w.sync(force=True).exit_code == 0
+    assert all(e.appointment.start.hour == 15 for u in held for e in w.events(u).values())
 
 
 def test_a_scope_change_needs_resync(tmp_path: Path) -> None:
@@ -124,6 +150,38 @@ def test_dry_run_writes_nothing_at_all(tmp_path: Path) -> None:
     assert w.config.studio.state.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == files  # no -wal, no -shm either
     assert w.source.pending == ()
+
+
+class Persisting(RecordSink):
+    """A sink that persists what it records: dry runs must reach it not at all."""
+
+    records_dry_runs = False
+
+    def __init__(self) -> None:
+        super().__init__("debug")
+        self.kept: list[LogEvent] = []
+
+    def record(self, event: LogEvent) -> None:
+        self.kept.append(event)
+
+    on_run_start = on_plan = on_action = on_conflict = RecordSink._maybe
+    on_warning = on_error = on_watch_event = on_run_end = RecordSink._maybe
+
+
+def test_a_dry_run_after_an_interrupted_run_persists_no_log_event(tmp_path: Path) -> None:
+    w = make_world(tmp_path, appt("A1", "amanda"))
+    w.backend.crash_after(0)
+    with contextlib.suppress(SimulatedCrash):
+        w.sync()
+    w.backend.crash_after(None)
+    sink = Persisting()
+    sync(w.config, SyncOptions(dry_run=True), bus=LogBus([sink]), now=w.now, calendars=w.backend,
+         sources=[w.source])  # fmt: skip
+    assert sink.kept == []
+    sink = Persisting()
+    sync(w.config, SyncOptions(), bus=LogBus([sink]), now=w.now, calendars=w.backend, sources=[w.source])
+    assert [e.kind for e in sink.kept][:2] == ["run-start", "warning"]
+    assert "interrupted" in sink.kept[1].message
 
 
 def test_a_second_run_waits_for_the_lock(tmp_path: Path) -> None:
