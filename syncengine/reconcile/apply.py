@@ -217,4 +217,12 @@ class Applier:
             return RecordRow.of(
                 row.appointment(), origin=row.origin, source_id=row.source_id, shown=shown, sent_fp=None
             )
+        if fp != row.studio_fp:
+            # The studio cannot hold the merged record exactly (an "assigned" user comes back as the
+            # photographer, a resource name with a comma as two): what it will show becomes the record, or
+            # the outbox would send the same change every run.  Calendars that differ get it next run.
+            return RecordRow.of(
+                shown.evolve(uid=row.uid), origin=row.origin, source_id=row.source_id,
+                shown=row.shown_appointment(), sent_fp=fp,
+            )
         return replace(row, sent_fp=fp)
