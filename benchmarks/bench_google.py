@@ -14,18 +14,17 @@ a read with nothing changed costs one list request per calendar.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from adapters.google import GoogleCalendarBackend
+from adapters.google.emulator.admin_client import admin_call
 from syncengine.config.model import (
     Credentials,
     GoogleAccount,
@@ -46,15 +45,6 @@ with CalendarService() as svc:
     sys.stdin.read()
 """
 STUDIO, ZONE, ACCOUNT = "Bench Studio", "America/Chicago", "bench@studio.example"
-
-
-def admin(root: str, route: str, body: dict[str, object] | None = None) -> dict[str, object]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(root + "_admin/" + route, data=data, method="POST" if data else "GET",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        result: dict[str, object] = json.loads(response.read() or b"{}")
-        return result
 
 
 def appointments(n: int) -> list[Appointment]:
@@ -79,7 +69,7 @@ def main() -> None:
     try:
         assert child.stdout is not None
         root = child.stdout.readline().strip()
-        token = str(admin(root, "accounts", {"email": ACCOUNT, "timeZone": ZONE})["token"])
+        token = str(admin_call(root, "accounts", {"email": ACCOUNT, "timeZone": ZONE})["token"])
         with tempfile.TemporaryDirectory() as tmp:
             config = StudioConfig(
                 path=Path(tmp) / "studio.yaml",
@@ -104,23 +94,23 @@ def run(config: StudioConfig, root: str, n: int, batch_size: int) -> None:
     backend = GoogleCalendarBackend(config)
     try:
         session = backend.open(config.users[0])
-        admin(root, "counts/reset", {})
+        admin_call(root, "counts/reset", {})
         cpu, wall = time.process_time(), time.perf_counter()
         results = session.apply(writes)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        push = admin(root, "counts")
+        push = admin_call(root, "counts")
         assert all(r.status == "ok" for r in results), "every create must succeed"
 
-        admin(root, "counts/reset", {})
+        admin_call(root, "counts/reset", {})
         read_cpu = time.process_time()
         full = session.read(None, date(2026, 5, 1), date(2027, 6, 30))
         read_cpu = time.process_time() - read_cpu
-        listing = admin(root, "counts")
+        listing = admin_call(root, "counts")
         assert len(full.entries) == n and full.cursor
 
-        admin(root, "counts/reset", {})
+        admin_call(root, "counts/reset", {})
         quiet = session.read(full.cursor, date(2026, 5, 1), date(2027, 6, 30))
-        idle = admin(root, "counts")
+        idle = admin_call(root, "counts")
         assert not quiet.full and not quiet.entries
     finally:
         backend.close()

@@ -24,10 +24,10 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from adapters.google.emulator.admin_client import admin_call
 from adapters.memory.calendar import MemoryCalendarBackend
 from adapters.memory.source import MemorySource
 from syncengine.config.model import (
@@ -127,18 +127,6 @@ def idle(count: int) -> dict[str, float]:
         }
 
 
-def admin(root: str, route: str, body: dict[str, object] | None = None) -> dict[str, object]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        f"{root}_admin/{route}",
-        data=data,
-        method="POST" if data else "GET",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
-
-
 def push(count: int) -> dict[str, float]:
     script = shutil.which("syncengine") or str(Path(sys.executable).with_name("syncengine"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,12 +145,12 @@ def push(count: int) -> dict[str, float]:
             items = appointments(count, ("amanda",))
             for a in items:
                 source.put(a)
-            admin(root, "counts/reset", {})
+            admin_call(root, "counts/reset", {})
             start = time.process_time()
             report = sync(config, SyncOptions(force=True), bus=LogBus(), now=NOW, sources=[source])
             cpu = time.process_time() - start
             assert report.exit_code == 0, report.users
-            counts = admin(root, "counts")
+            counts = admin_call(root, "counts")
             created = report.users["amanda"].counts.get("create:google", 0)
             changed = max(1, count // 100)
             for a in items[:changed]:
@@ -173,10 +161,10 @@ def push(count: int) -> dict[str, float]:
                         end=a.end + timedelta(hours=1),
                     )
                 )
-            admin(root, "counts/reset", {})
+            admin_call(root, "counts/reset", {})
             again = sync(config, SyncOptions(force=True), bus=LogBus(), now=NOW, sources=[source])
             assert again.exit_code == 0, again.users
-            after = admin(root, "counts")
+            after = admin_call(root, "counts")
         finally:
             server.terminate()
             server.communicate(timeout=30)

@@ -24,7 +24,7 @@ from datetime import datetime
 from syncengine.config.model import StudioConfig
 from syncengine.errors import CalendarError, SyncEngineError, WritebackError
 from syncengine.logs.base import LogBus
-from syncengine.model import CALENDAR_FIELDS, STUDIO_REPLICA_FIELDS
+from syncengine.model import CALENDAR_FIELDS, STUDIO_REPLICA_FIELDS, Appointment
 from syncengine.ports import CalendarSession, CalendarWrite, StudioChange, StudioSource
 from syncengine.reconcile.plan import Action, Plan
 from syncengine.state.changes import JournalEntry, NewConflict, StateChanges
@@ -207,10 +207,8 @@ class Applier:
                 state.records.append(self._studio_row(settlement.record, shown.get(action.uid, action.after)))
             self.store.commit(state, run_id=self.run_id, now=self.now)
 
-    def _studio_row(self, row: RecordRow, shown: object) -> RecordRow:
-        from syncengine.model import Appointment
-
-        if not isinstance(shown, Appointment):
+    def _studio_row(self, row: RecordRow, shown: Appointment | None) -> RecordRow:
+        if shown is None:
             return row
         fp = shown.fingerprint(STUDIO_REPLICA_FIELDS)
         if self.config.writeback.mode == "in-place":

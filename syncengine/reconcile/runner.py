@@ -20,7 +20,7 @@ from typing import Literal
 
 from syncengine import plugins
 from syncengine.config.model import StudioConfig, UserConfig
-from syncengine.errors import ConflictsPending, SourceError, SyncEngineError, UsageError
+from syncengine.errors import ConflictsPending, GateRefused, SourceError, SyncEngineError, UsageError
 from syncengine.logs.base import LogBus
 from syncengine.ports import CalendarBackend, CalendarSession, SourceContext, SourceRead, StudioSource
 from syncengine.reconcile import gates
@@ -259,8 +259,6 @@ def _progress(callback: Callable[[int, int], None] | None, final: Plan) -> Calla
 
 
 def _refusal(unit: Unit) -> SyncEngineError:
-    from syncengine.errors import GateRefused
-
     gate = next(g for g in unit.gates if g.refused)
     return GateRefused(gate.gate, unit.user, gate.detail, gate.override)
 

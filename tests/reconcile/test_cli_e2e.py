@@ -91,6 +91,19 @@ def soon(days: int) -> date:
     return date.today() + timedelta(days=days)
 
 
+def retitle_on_google(config: Path, uid: str, title: str) -> None:
+    """Change the title of amanda's one event, as a person on Google would (through the real adapter)."""
+    loaded = load_config(config)
+    with GoogleCalendarBackend(loaded) as backend:
+        session = backend.open(loaded.user("amanda"))
+        (entry,) = session.read(None, soon(-1), soon(30)).entries
+        (result,) = session.apply(
+            [CalendarWrite("update", uid, entry.event_id, entry.etag, entry.appointment.evolve(title=title))]
+        )
+        assert result.status == "ok"
+        session.close()
+
+
 def test_reconcile_dry_run_apply_and_nothing_left_to_do(studio, capsys) -> None:  # type: ignore[no-untyped-def]
     config = studio([row("101", soon(3), assistant="Jen Ortiz"), row("102", soon(5))])
     code, out = run(capsys, "reconcile", "-c", str(config), "--dry-run", "--json")
@@ -134,24 +147,7 @@ def test_reconcile_dry_run_apply_and_nothing_left_to_do(studio, capsys) -> None:
 def test_a_google_edit_goes_to_the_outbox_and_conflicts_are_listed(studio, capsys) -> None:  # type: ignore[no-untyped-def]
     config = studio([row("201", soon(4))])
     assert run(capsys, "reconcile", "-c", str(config))[0] == 0
-    loaded = load_config(config)
-    with GoogleCalendarBackend(loaded) as backend:
-        session = backend.open(loaded.user("amanda"))
-        read = session.read(None, soon(-1), soon(30))
-        (entry,) = read.entries
-        (result,) = session.apply(
-            [
-                CalendarWrite(
-                    "update",
-                    "201",
-                    entry.event_id,
-                    entry.etag,
-                    entry.appointment.evolve(title="Renamed on Google"),
-                )
-            ]
-        )
-        assert result.status == "ok"
-        session.close()
+    retitle_on_google(config, "201", "Renamed on Google")
     config = studio([row("201", soon(4), title="Renamed in the studio")])
     code, out = run(capsys, "reconcile", "-c", str(config))
     assert code == 0 and "! conflict 201 title" in out
@@ -170,18 +166,7 @@ def test_a_google_edit_goes_to_the_outbox_and_conflicts_are_listed(studio, capsy
 def test_manual_conflicts_exit_3_until_resolved(studio, capsys) -> None:  # type: ignore[no-untyped-def]
     config = studio([row("301", soon(4))], policy="manual")
     assert run(capsys, "reconcile", "-c", str(config))[0] == 0
-    loaded = load_config(config)
-    with GoogleCalendarBackend(loaded) as backend:
-        session = backend.open(loaded.user("amanda"))
-        (entry,) = session.read(None, soon(-1), soon(30)).entries
-        session.apply(
-            [
-                CalendarWrite(
-                    "update", "301", entry.event_id, entry.etag, entry.appointment.evolve(title="Google side")
-                )
-            ]
-        )
-        session.close()
+    retitle_on_google(config, "301", "Google side")
     config = studio([row("301", soon(4), title="Studio side")], policy="manual")
     assert main(["reconcile", "-c", str(config)]) == 3
     captured = capsys.readouterr()
@@ -209,18 +194,7 @@ def test_bad_usage_exits_2(studio, capsys) -> None:  # type: ignore[no-untyped-d
 def test_a_conflict_the_policy_settled_can_be_re_resolved(studio, capsys) -> None:  # type: ignore[no-untyped-def]
     config = studio([row("501", soon(4))])
     assert run(capsys, "reconcile", "-c", str(config))[0] == 0
-    loaded = load_config(config)
-    with GoogleCalendarBackend(loaded) as backend:
-        session = backend.open(loaded.user("amanda"))
-        (entry,) = session.read(None, soon(-1), soon(30)).entries
-        session.apply(
-            [
-                CalendarWrite(
-                    "update", "501", entry.event_id, entry.etag, entry.appointment.evolve(title="Google side")
-                )
-            ]
-        )
-        session.close()
+    retitle_on_google(config, "501", "Google side")
     config = studio([row("501", soon(4), title="Studio side")])
     code, out = run(capsys, "reconcile", "-c", str(config))
     assert code == 0 and "! conflict 501 title" in out  # merge, prefer studio: the studio's title wins

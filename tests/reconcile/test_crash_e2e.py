@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,23 +19,12 @@ from pathlib import Path
 import pytest
 from test_cli_e2e import HEADER, row
 
+from adapters.google.emulator.admin_client import admin_call
 from syncengine.cli import main
 
 SCRIPT = shutil.which("syncengine") or str(Path(sys.executable).with_name("syncengine"))
 ACCOUNT = "amanda@crash.example"
 COUNT = 40
-
-
-def admin(root: str, route: str, body: dict[str, object] | None = None) -> dict[str, object]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        f"{root}_admin/{route}",
-        data=data,
-        method="POST" if data else "GET",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
 
 
 def done_writes(state: Path) -> int:
@@ -110,7 +98,7 @@ logging: {{sinks: []}}
         encoding="utf-8",
     )
     state = tmp_path / "state" / "state.db"
-    admin(server, "latency", {"seconds": 0.15})
+    admin_call(server, "latency", {"seconds": 0.15})
     run = subprocess.Popen(
         [SCRIPT, "reconcile", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
@@ -120,13 +108,13 @@ logging: {{sinks: []}}
     run.kill()  # SIGKILL: no cleanup, no final commit
     run.communicate(timeout=20)
     assert run.returncode == -9, "the run finished before it could be killed"
-    written = len(admin(server, "events?account=" + ACCOUNT)["items"])  # type: ignore[arg-type]
+    written = len(admin_call(server, "events?account=" + ACCOUNT)["items"])
     assert 6 <= written < COUNT
 
-    admin(server, "latency", {"seconds": 0})
+    admin_call(server, "latency", {"seconds": 0})
     assert main(["reconcile", "-c", str(config), "--json"]) == 0
     capsys.readouterr()
-    items = admin(server, "events?account=" + ACCOUNT)["items"]
+    items = admin_call(server, "events?account=" + ACCOUNT)["items"]
     uids = Counter(e["extendedProperties"]["private"]["syncengine_uid"] for e in items)  # type: ignore[union-attr]
     assert len(uids) == COUNT and max(uids.values()) == 1  # every appointment once: none lost, none twice
 
